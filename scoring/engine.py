@@ -1,0 +1,620 @@
+"""Compute an event: validate the marks against the scheme, evaluate every panel, total, rank, award.
+
+The order is fixed and is part of the contract:
+
+1. the scheme is validated (``InvalidScheme`` lists every problem);
+2. every mark is validated (``InvalidMarks`` lists every bad row with its field) — *nothing* is computed
+   when any row is bad, so no result is ever built from partial garbage;
+3. each panel is evaluated by its rule (a status per aspect, never a silent average over missing marks);
+4. criterion scores and totals are summed exactly, rounded only where the scheme says;
+5. entries with a final total are ranked; standardization and awards follow.
+
+Speed matters (a national event is ~10^6 marks), so the scheme is compiled once into per-aspect plans
+with the rule dispatch resolved, marks are grouped entry → aspect in one pass, and range checks look at
+the two ends of each sorted panel instead of at every mark.  The checks are still exhaustive: whenever a
+panel looks wrong, a slow pass over its rows names each offending row.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from operator import attrgetter
+from typing import Iterable, Mapping, Sequence
+
+from .awards import assign_awards
+from .errors import InvalidMarks, Problem
+from .model import (
+    DoubleMarkingArbiterRule,
+    DoubleMarkingRule,
+    Entry,
+    Judge,
+    JudgementAspect,
+    Mark,
+    MeasurementAspect,
+    ReferenceBlendRule,
+    Scheme,
+    TieDecision,
+)
+from .numbers import ZERO, canonical, exact_context, exact_mul, exact_ratio, exact_sum, round_exact, round_ratio
+from .panel import (
+    FINAL_STATUSES,
+    INCOMPLETE,
+    NEEDS_REMARK,
+    OK,
+    Outcome,
+    PanelMarks,
+    compile_rule,
+    counts_own_panel,
+    fmt,
+)
+from .ranking import rank
+from .results import (
+    ENTRY_FINAL,
+    ENTRY_INCOMPLETE,
+    ENTRY_PENDING,
+    ENTRY_WITHDRAWN,
+    NO_MARKS,
+    AspectResult,
+    Contender,
+    CriterionResult,
+    EntryResult,
+    EventResult,
+    MarkRef,
+    Standing,
+)
+from .standardize import standardize
+from .validate import check_scheme, effective_rule, mark_scale, rule_output_range
+
+JUDGEMENT_SCORES = frozenset(Decimal(i) for i in range(4))
+MAX_PROBLEMS = 200  # enough to fix a file; a million bad rows need not all be listed
+
+
+# ------------------------------------------------------------------------------------ compiled scheme
+
+
+class AspectPlan:
+    """An aspect with everything resolved that does not depend on marks."""
+
+    __slots__ = ("aspect", "criterion", "n", "lo", "hi", "judgement", "fn", "own_count", "smul", "sdiv",
+                 "places", "mode", "rule", "max_rounds", "references")
+
+    def __init__(self, scheme: Scheme, aspect, criterion_id: str):
+        self.aspect = aspect
+        self.criterion = criterion_id
+        self.judgement = isinstance(aspect, JudgementAspect)
+        rule = effective_rule(scheme, aspect)
+        self.rule = rule
+        self.smul = self.sdiv = None
+        self.max_rounds = None
+        self.references = frozenset()
+        if isinstance(aspect, MeasurementAspect):
+            self.n = 1
+            self.lo, self.hi = (None, None) if aspect.bands else (ZERO, aspect.max)
+            self.fn = _measurement_fn(aspect)
+            self.own_count = False
+        else:
+            self.n = aspect.judges
+            self.lo, self.hi = mark_scale(aspect)
+            self.fn = compile_rule(rule, aspect.judges)
+            self.own_count = counts_own_panel(rule)
+            if isinstance(rule, (DoubleMarkingRule, DoubleMarkingArbiterRule)):
+                self.max_rounds = 3
+            if isinstance(rule, ReferenceBlendRule):
+                self.references = frozenset(rule.reference_judges)
+            _, out_max = rule_output_range(rule, aspect.judges, (self.lo, self.hi))
+            if out_max != aspect.max:
+                # The rule's scale differs from the aspect's marks (0–3 judgement, 0–10 panel on a
+                # 20-mark aspect, a trimmed sum): map it proportionally, mark = result × max / out_max.
+                self.smul, self.sdiv = aspect.max, out_max
+        r = scheme.rounding.aspect
+        self.places, self.mode = (r.places, r.mode) if r is not None else (None, None)
+
+
+class SchemePlan:
+    __slots__ = ("scheme", "criteria", "aspects", "weights", "criterion_rounding", "total_rounding")
+
+    def __init__(self, scheme: Scheme):
+        self.scheme = scheme
+        self.criteria: list[tuple[str, list[AspectPlan]]] = []
+        self.aspects: dict[str, AspectPlan] = {}
+        self.weights: list[Decimal | None] = []
+        for criterion in scheme.criteria:
+            plans = [AspectPlan(scheme, a, criterion.id) for a in criterion.aspects]
+            self.criteria.append((criterion.id, plans))
+            self.weights.append(criterion.weight)
+            for p in plans:
+                self.aspects[p.aspect.id] = p
+        self.criterion_rounding = scheme.rounding.criterion
+        self.total_rounding = scheme.rounding.total
+
+
+def compile_scheme(scheme: Scheme) -> SchemePlan:
+    """Validate (raising ``InvalidScheme``) and compile a scheme."""
+    check_scheme(scheme)
+    return SchemePlan(scheme)
+
+
+def _measurement_fn(aspect: MeasurementAspect):
+    bands = sorted(aspect.bands, key=lambda b: b.within) if aspect.bands else None
+
+    def measurement(p: PanelMarks) -> Outcome:
+        v = p.values
+        if v[0] != v[-1]:
+            return Outcome(None, None, NEEDS_REMARK, (),
+                           f"recorded measurements disagree ({', '.join(fmt(x) for x in v)}); record one agreed value",
+                           tuple(range(len(v))))
+        used = range(len(v))
+        if bands is None:
+            return Outcome(v[0], 1, OK, used)
+        deviation = abs(v[0])
+        for band in bands:
+            if deviation <= band.within:
+                return Outcome(band.mark, 1, OK, used,
+                               f"deviation {fmt(v[0])}: |{fmt(v[0])}| ≤ {fmt(band.within)} → {fmt(band.mark)}")
+        return Outcome(ZERO, 1, OK, used,
+                       f"deviation {fmt(v[0])} is outside every band (largest {fmt(bands[-1].within)}) → 0")
+
+    return measurement
+
+
+# ------------------------------------------------------------------------------------ marks → panels
+
+
+class _Problems:
+    """Collects problems; maps a Mark object back to its row index only when a problem needs it."""
+
+    def __init__(self, marks: Sequence[Mark]):
+        self.marks = marks
+        self.items: list[Problem] = []
+        self._index: dict[int, int] | None = None
+        self.count = 0
+
+    def row(self, m: Mark) -> int:
+        if self._index is None:
+            self._index = {id(x): i for i, x in enumerate(self.marks)}
+        return self._index[id(m)]
+
+    def add(self, code: str, m: Mark, field: str, message: str) -> None:
+        self.count += 1
+        if len(self.items) < MAX_PROBLEMS:
+            i = self.row(m)
+            self.items.append(Problem(code=code, path=f"marks[{i}].{field}", message=f"marks[{i}]: {message}"))
+
+    def add_general(self, code: str, path: str, message: str) -> None:
+        self.count += 1
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(Problem(code=code, path=path, message=message))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            if self.count > len(self.items):
+                self.items.append(Problem(code="too_many_problems", path="marks",
+                                          message=f"{self.count - len(self.items)} further problem(s) not listed"))
+            self.items.sort(key=_problem_order)
+            raise InvalidMarks(self.items)
+
+
+def _problem_order(p: Problem) -> tuple:
+    # Row order, so a long report reads top to bottom like the file it is about.
+    path = p.path
+    if path.startswith("marks["):
+        return (1, int(path[6:path.index("]")]), path)
+    return (0, 0, path)
+
+
+def prepare_marks(
+    plan: SchemePlan,
+    marks: Sequence[Mark],
+    entries: Sequence[Entry] | None = None,
+    judges: Sequence[Judge] | None = None,
+) -> tuple[list[Entry], dict[str, dict[str, PanelMarks]]]:
+    """Validate every mark and group them into panels; raise ``InvalidMarks`` listing every bad row."""
+    problems = _Problems(marks)
+    _check_roster(entries, judges, problems)
+    entry_list = list(entries) if entries is not None else None
+    entry_ids = {e.id for e in entry_list} if entry_list is not None else None
+    judge_ids = {j.id for j in judges} if judges is not None else None
+
+    grouped: dict[str, dict[str, list[Mark]]] = {}
+    for m in marks:
+        e = grouped.get(m.entry)
+        if e is None:
+            grouped[m.entry] = e = {}
+        rows = e.get(m.aspect)
+        if rows is None:
+            e[m.aspect] = [m]
+        else:
+            rows.append(m)
+
+    # Whole-file checks as set differences (C speed); rows are located only when something is wrong.
+    if entry_ids is not None and not grouped.keys() <= entry_ids:
+        unknown = grouped.keys() - entry_ids
+        for m in marks:
+            if m.entry in unknown:
+                problems.add("unknown_entry", m, "entry", f"no entry {m.entry!r} in this event")
+    if judge_ids is not None:
+        unknown_judges = set(map(attrgetter("judge"), marks)) - judge_ids
+        if unknown_judges:
+            for m in marks:
+                if m.judge in unknown_judges:
+                    problems.add("unknown_judge", m, "judge", f"no judge {m.judge!r} on this event's panel")
+    rounds = set(map(attrgetter("round"), marks))
+    only_first_round = rounds <= {1}
+
+    school_of = {e.id: e.school for e in entry_list} if entry_list is not None else {}
+    conflicted: dict[str, frozenset[str]] = {}
+    if judges is not None:
+        by_school: dict[str, set[str]] = {}
+        for j in judges:
+            if j.school:
+                by_school.setdefault(j.school, set()).add(j.id)
+        conflicted = {s: frozenset(ids) for s, ids in by_school.items()}
+
+    aspects = plan.aspects
+    prepared: dict[str, dict[str, PanelMarks]] = {}
+    for entry_id, panels in grouped.items():
+        out: dict[str, PanelMarks] = {}
+        prepared[entry_id] = out
+        recused = conflicted.get(school_of.get(entry_id)) if conflicted else None
+        for aspect_id, rows in panels.items():
+            ap = aspects.get(aspect_id)
+            if ap is None:
+                for m in rows:
+                    problems.add("unknown_aspect", m, "aspect", f"no aspect {m.aspect!r} in scheme {plan.scheme.id!r}")
+                continue
+            panel = None
+            if only_first_round:
+                by_judge = {m.judge: m.mark for m in rows}
+                if len(by_judge) == len(rows):
+                    try:
+                        values = sorted(by_judge.values())
+                        fits = _panel_fits(ap, values)
+                    except InvalidOperation:  # NaN does not compare
+                        fits = False
+                    if fits:
+                        panel = PanelMarks(by_judge, values)
+            if panel is None:
+                panel = _prepare_slowly(ap, rows, problems)
+                if panel is None:
+                    continue
+            if recused is not None and not recused.isdisjoint(panel.by_judge):
+                for m in rows:
+                    if m.judge in recused:
+                        problems.add("recusal_conflict", m, "judge",
+                                     f"judge {m.judge!r} is from school {school_of[entry_id]!r}, the school of entry "
+                                     f"{entry_id!r}, and may not mark it")
+            out[aspect_id] = panel
+    problems.raise_if_any()
+
+    if entry_list is None:
+        entry_list = [Entry(id=eid) for eid in sorted(grouped)]
+    return entry_list, prepared
+
+
+def _check_roster(entries, judges, problems: _Problems) -> None:
+    for name, items in (("entries", entries), ("judges", judges)):
+        if items is None:
+            continue
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if not item.id:
+                problems.add_general("missing_id", f"{name}[{i}].id", f"{name}[{i}] has no id")
+            elif item.id in seen:
+                problems.add_general("duplicate_id", f"{name}[{i}].id", f"{item.id!r} is listed twice in {name}")
+            seen.add(item.id)
+    for i, e in enumerate(entries or ()):
+        if e.time_used is not None and (not e.time_used.is_finite() or e.time_used < 0):
+            problems.add_general("not_a_number", f"entries[{i}].time_used", "time_used must be a number ≥ 0")
+        for k, member in enumerate(e.members):
+            if member.skill_level is not None and not 1 <= member.skill_level <= 5:
+                problems.add_general("skill_level_invalid", f"entries[{i}].members[{k}].skill_level",
+                                     "skill levels run from 5 (五级/初级工) to 1 (一级/高级技师)")
+
+
+def _panel_fits(ap: AspectPlan, values: list[Decimal]) -> bool:
+    """Fast whole-panel check: size, range at both ends, judgement scores 0–3 whole."""
+    if ap.own_count or (len(values) > ap.n and not isinstance(ap.aspect, MeasurementAspect)):
+        return False
+    if ap.lo is None:
+        return values[0].is_finite() and values[-1].is_finite()
+    if values[0] < ap.lo or values[-1] > ap.hi:
+        return False
+    if ap.judgement:
+        return JUDGEMENT_SCORES.issuperset(values)
+    return True
+
+
+def _prepare_slowly(ap: AspectPlan, rows: list[Mark], problems: _Problems) -> PanelMarks | None:
+    """Check one panel row by row; name every bad row; build the panel if nothing is wrong."""
+    before = problems.count
+    aspect = ap.aspect
+    good: list[Mark] = []
+    for m in rows:
+        v = m.mark
+        if not v.is_finite():
+            problems.add("not_a_number", m, "mark", f"mark {m.mark} is not a number")
+            continue
+        if m.round < 1 or (ap.max_rounds is not None and m.round > ap.max_rounds):
+            allowed = "1 (first marks), 2 (third marker) or 3 (arbiter)" if ap.max_rounds else "1 or more"
+            problems.add("invalid_round", m, "round", f"round {m.round} is not valid here; use {allowed}")
+            continue
+        if ap.lo is not None and not (ap.lo <= v <= ap.hi):
+            side = "above the maximum" if v > ap.hi else "below the minimum"
+            problems.add("mark_out_of_range", m, "mark",
+                         f"mark {fmt(v)} for aspect {aspect.id!r} is {side} (allowed {fmt(ap.lo)}..{fmt(ap.hi)})")
+            continue
+        if ap.judgement and v not in JUDGEMENT_SCORES:
+            problems.add("judgement_mark_invalid", m, "mark",
+                         f"judgement aspect {aspect.id!r} takes whole scores 0, 1, 2 or 3; got {fmt(v)}")
+            continue
+        good.append(m)
+
+    seen: dict[tuple[str, int], Mark] = {}
+    for m in good:
+        key = (m.judge, m.round)
+        if key in seen:
+            problems.add("duplicate_mark", m, "judge",
+                         f"judge {m.judge!r} already marked entry {m.entry!r} aspect {m.aspect!r} in round {m.round} "
+                         f"(marks[{problems.row(seen[key])}])")
+        else:
+            seen[key] = m
+    if problems.count > before:
+        return None
+
+    good.sort(key=lambda m: m.round)
+    latest: dict[str, Mark] = {}
+    superseded: list[Mark] = []
+    for m in good:
+        previous = latest.get(m.judge)
+        if previous is not None:
+            if ap.max_rounds is not None:
+                problems.add("marker_repeated", m, "judge",
+                             f"judge {m.judge!r} already marked this script in round {previous.round}; the third "
+                             "marker and the arbiter must be other judges")
+                continue
+            superseded.append(previous)
+        latest[m.judge] = m
+
+    if ap.max_rounds is not None:
+        per_round: dict[int, list[Mark]] = {}
+        for m in latest.values():
+            per_round.setdefault(m.round, []).append(m)
+        for rnd, limit in ((1, ap.n), (2, 1), (3, 1)):
+            for extra in per_round.get(rnd, [])[limit:]:
+                problems.add("panel_size_exceeded", extra, "judge",
+                             f"round {rnd} of aspect {aspect.id!r} takes {limit} mark(s); this is one more")
+        if isinstance(ap.rule, DoubleMarkingArbiterRule):
+            for m in per_round.get(2, []):
+                problems.add("invalid_round", m, "round",
+                             "double_marking_arbiter has no third marker: out of tolerance goes to the arbiter (round 3)")
+    elif ap.references:
+        panel_judges = [m for m in latest.values() if m.judge not in ap.references]
+        for extra in panel_judges[ap.n:]:
+            problems.add("panel_size_exceeded", extra, "judge",
+                         f"aspect {aspect.id!r} has a panel of {ap.n}; this is mark {ap.n + 1} (reference judges "
+                         "excluded)")
+    elif not isinstance(aspect, MeasurementAspect) and len(latest) > ap.n:
+        for extra in list(latest.values())[ap.n:]:
+            problems.add("panel_size_exceeded", extra, "judge",
+                         f"aspect {aspect.id!r} has a panel of {ap.n}; this is mark {len(latest)} from a further judge")
+    if problems.count > before:
+        return None
+
+    by_judge = {j: m.mark for j, m in latest.items()}
+    round_of = {j: m.round for j, m in latest.items()} if any(m.round != 1 for m in good) else None
+    return PanelMarks(by_judge, sorted(by_judge.values()), round_of, superseded or None)
+
+
+# ------------------------------------------------------------------------------------------- evaluate
+
+
+def _involved(panel: PanelMarks, refs: Sequence) -> tuple[MarkRef, ...]:
+    """Positions or judge ids → the marks themselves, for a status that names them."""
+    if not refs:
+        return NO_MARKS
+    if isinstance(refs[0], str):
+        return tuple(MarkRef(j, panel.by_judge[j], panel.round(j)) for j in refs)
+    ordered = panel.ordered()
+    return tuple(MarkRef(ordered[i][1], ordered[i][0], panel.round(ordered[i][1])) for i in refs)
+
+
+def evaluate_aspect(ap: AspectPlan, panel: PanelMarks | None) -> AspectResult:
+    """One panel → one aspect result (the hot path of the whole core)."""
+    aspect = ap.aspect
+    if panel is None:
+        return AspectResult(aspect.id, ap.criterion, INCOMPLETE, None, "no marks recorded")
+    if not ap.own_count and len(panel.values) < ap.n:
+        return AspectResult(aspect.id, ap.criterion, INCOMPLETE, None,
+                            f"{len(panel.values)} of {ap.n} marks recorded; the score waits for the missing marks",
+                            _involved(panel, sorted(panel.by_judge)), panel=panel)
+    o = ap.fn(panel)
+    num = o.num
+    if num is None:
+        return AspectResult(aspect.id, ap.criterion, o.status, None, o.reason, _involved(panel, o.involved),
+                            panel=panel)
+    den = o.den
+    if type(num) is Fraction or type(den) is Fraction:
+        # Only a what-if recompute (a judge replaced by the panel average) feeds fractions in.
+        value = Fraction(num) / Fraction(den)
+        if ap.smul is not None:
+            value = value * Fraction(ap.smul) / Fraction(ap.sdiv)
+        mark = round_exact(value, ap.places, ap.mode) if ap.places is not None else canonical(value)
+        num, den = Decimal(value.numerator), Decimal(value.denominator)
+    else:
+        if ap.smul is not None:
+            num = num * ap.smul
+            den = den * ap.sdiv
+        mark = round_ratio(num, den, ap.places, ap.mode) if ap.places is not None else exact_ratio(num, den)
+    status = o.status
+    if status == OK:
+        return AspectResult(aspect.id, ap.criterion, OK, mark, o.reason, NO_MARKS, num, den, panel)
+    return AspectResult(aspect.id, ap.criterion, status, mark, o.reason, _involved(panel, o.involved),
+                        num, den, panel)
+
+
+def _criterion_result(criterion_id: str, aspects: list[AspectResult], weight, rounding) -> CriterionResult:
+    marks = []
+    status = ENTRY_FINAL
+    for a in aspects:
+        if a.status in FINAL_STATUSES:
+            marks.append(a.mark)
+        elif a.status == INCOMPLETE:
+            status = ENTRY_INCOMPLETE
+        elif status != ENTRY_INCOMPLETE:
+            status = ENTRY_PENDING
+    if status != ENTRY_FINAL:
+        return CriterionResult(criterion_id, status, None, None, None, aspects)
+    unrounded = sum(marks, ZERO) if all(type(m) is Decimal for m in marks) else exact_sum(marks)
+    score = round_exact(unrounded, rounding.places, rounding.mode) if rounding is not None else unrounded
+    weighted = score if weight is None else exact_mul(score, weight)
+    return CriterionResult(criterion_id, status, score, unrounded, weighted, aspects)
+
+
+def evaluate_entry(plan: SchemePlan, entry: Entry, panels: Mapping[str, PanelMarks]) -> EntryResult:
+    criteria: list[CriterionResult] = []
+    crounding = plan.criterion_rounding
+    get = panels.get
+    for (criterion_id, aspect_plans), weight in zip(plan.criteria, plan.weights):
+        results = [evaluate_aspect(ap, get(ap.aspect.id)) for ap in aspect_plans]
+        criteria.append(_criterion_result(criterion_id, results, weight, crounding))
+    status = ENTRY_FINAL
+    for c in criteria:
+        if c.status == ENTRY_INCOMPLETE:
+            status = ENTRY_INCOMPLETE
+            break
+        if c.status == ENTRY_PENDING:
+            status = ENTRY_PENDING
+    if entry.withdrawn:
+        status = ENTRY_WITHDRAWN
+    if status != ENTRY_FINAL:
+        return EntryResult(entry, status, None, None, criteria)
+    parts = [c.weighted for c in criteria]
+    unrounded = sum(parts, ZERO) if all(type(p) is Decimal for p in parts) else exact_sum(parts)
+    r = plan.total_rounding
+    total = round_exact(unrounded, r.places, r.mode) if r is not None else unrounded
+    return EntryResult(entry, ENTRY_FINAL, total, unrounded, criteria)
+
+
+def compute_event(
+    scheme: Scheme,
+    marks: Sequence[Mark],
+    entries: Sequence[Entry] | None = None,
+    *,
+    judges: Sequence[Judge] | None = None,
+    decisions: Sequence[TieDecision] = (),
+    event: str | None = None,
+) -> EventResult:
+    """Score a whole event: aspects with statuses, criteria, totals, ranks, standardization, awards.
+
+    ``entries``/``judges``: the roster; when given, marks for anything not on it are refused, and
+    judges with a school may not mark entries of that school.  Without ``entries`` the entries are the
+    ones that have marks.  ``decisions``: recorded tie decisions for the ``decision`` tie-break step.
+
+    Raises ``InvalidScheme`` or ``InvalidMarks`` (every problem listed) before computing anything.
+    """
+    plan = compile_scheme(scheme)
+    with exact_context():
+        entry_list, prepared = prepare_marks(plan, marks, entries, judges)
+        empty: dict[str, PanelMarks] = {}
+        results = [evaluate_entry(plan, e, prepared.get(e.id, empty)) for e in entry_list]
+        return finish_event(plan, results, decisions, event)
+
+
+def finish_event(plan: SchemePlan, results: list[EntryResult], decisions: Sequence[TieDecision],
+                 event: str | None) -> EventResult:
+    """Rank, standardize and award entry results (shared by compute_event and what-if recomputes)."""
+    scheme = plan.scheme
+    contenders: list[Contender] = []
+    unranked: list[str] = []
+    for r in results:
+        if r.status == ENTRY_FINAL:
+            contenders.append(Contender(r.entry.id, r.total,
+                                        {c.criterion: c.score for c in r.criteria}, r.entry.time_used))
+        elif r.status != ENTRY_WITHDRAWN:
+            unranked.append(r.entry.id)
+    ranking = rank(contenders, scheme.ranking, criterion_order=[cid for cid, _ in plan.criteria],
+                   decisions=decisions, unranked=unranked)
+    by_id = {r.entry.id: r for r in results}
+    for placed in ranking.order:
+        by_id[placed.entry].rank = placed.rank
+
+    standardization = None
+    if scheme.standardization is not None and not unranked and contenders:
+        standardization = standardize({c.entry: c.total for c in contenders}, scheme.standardization)
+        for entry_id, value in standardization.scores.items():
+            by_id[entry_id].standardized = value
+
+    awards = None
+    if scheme.awards is not None:
+        standings = [Standing(entry=r.entry.id, rank=r.rank, total=r.total, eligible=r.entry.eligible,
+                              school=r.entry.school, standardized=r.standardized, withdrawn=r.entry.withdrawn)
+                     for r in results]
+        awards = assign_awards(scheme.awards, standings, ranking_status=ranking.status)
+        for entry_id, code in awards.awards.items():
+            by_id[entry_id].award = code
+
+    # Results read in rank order; unranked entries follow by id.  Input order never shows through.
+    ordered = sorted(results, key=lambda r: (r.rank is None, r.rank or 0, r.entry.id))
+    if unranked:
+        status = "pending"
+    elif ranking.status == "unresolved_tie":
+        status = "unresolved_tie"
+    else:
+        status = "final"
+    return EventResult(event or scheme.event or scheme.id, scheme, status, ordered, ranking, awards,
+                       standardization, list(decisions))
+
+
+def evaluate_panel(
+    aspect,
+    marks: Mapping[str, Decimal] | Sequence[Mark] | Sequence[Decimal],
+    *,
+    scheme: Scheme | None = None,
+) -> AspectResult:
+    """Evaluate one panel on its own (a judge tablet's live check, or a worked example).
+
+    ``marks``: judge → mark, a list of marks (judges J1, J2, …), or ``Mark`` rows (with rounds).  The
+    aspect is validated inside ``scheme`` (default: a one-aspect scheme with no rounding), and the marks
+    are validated exactly as in :func:`compute_event`.
+    """
+    from .model import Criterion
+    if scheme is None:
+        scheme = Scheme(id="panel", criteria=[Criterion(id="c", aspects=[aspect])])
+    plan = compile_scheme(scheme)
+    ap = plan.aspects[aspect.id]
+    if isinstance(marks, Mapping):
+        rows = [Mark(entry="entry", judge=j, aspect=aspect.id, mark=Decimal(v)) for j, v in marks.items()]
+    else:
+        rows = [m if isinstance(m, Mark) else Mark(entry="entry", judge=f"J{i + 1}", aspect=aspect.id,
+                                                   mark=Decimal(m))
+                for i, m in enumerate(marks)]
+    with exact_context():
+        _, prepared = prepare_marks(plan, rows)
+        panels = next(iter(prepared.values()), {})
+        return evaluate_aspect(ap, panels.get(aspect.id))
+
+
+def iter_aspects(result: EventResult) -> Iterable[tuple[EntryResult, AspectResult]]:
+    for e in result.entries:
+        for c in e.criteria:
+            for a in c.aspects:
+                yield e, a
+
+
+
+def validate_marks(
+    scheme: Scheme,
+    marks: Sequence[Mark],
+    entries: Sequence[Entry] | None = None,
+    *,
+    judges: Sequence[Judge] | None = None,
+) -> list[Problem]:
+    """Every problem of ``marks`` against ``scheme`` and the roster, without computing anything."""
+    plan = compile_scheme(scheme)
+    try:
+        with exact_context():
+            prepare_marks(plan, marks, entries, judges)
+    except InvalidMarks as err:
+        return err.problems
+    return []

@@ -1,0 +1,115 @@
+"""Accounts API: sign in and out, the current user, password change, API tokens, users and grants."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from server.accounts import services
+from server.accounts.guards import SESSION_COOKIE, requires_role
+from server.accounts.principal import Principal
+from server.accounts.schemas import (
+    GrantIn,
+    LoginIn,
+    LoginOut,
+    MeOut,
+    PasswordChangeIn,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+)
+from server.config import get_settings
+
+
+def remote_address(request: Request) -> str:
+    client = request.client
+    return client.host if client else "unknown"
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]
+
+    @post("/login", opt={"public": True}, status_code=200)
+    async def login(self, request: Request, data: JSONBody[LoginIn]) -> Response[LoginOut]:
+        """Sign in. ``mode=cookie`` sets an HttpOnly session cookie and returns a CSRF token to echo in
+        ``X-CSRF-Token``; ``mode=token`` returns a bearer token. Failed attempts are rate-limited."""
+        user, token, csrf, expires = await services.login(
+            data.username, data.password, mode=data.mode, remote=remote_address(request)
+        )
+        if data.mode == "token":
+            return Response(LoginOut(user=user, expires_at=expires, token=token))
+        settings = get_settings()
+        cookie = Cookie(
+            key=SESSION_COOKIE, value=token, httponly=True, samesite="strict", secure=settings.cookie_secure,
+            path="/", max_age=settings.session_hours * 3600,
+        )
+        return Response(LoginOut(user=user, expires_at=expires, csrf_token=csrf), cookies=[cookie])
+
+    @post("/logout", status_code=200)
+    async def logout(self, principal: NamedDependency[Principal]) -> Response[dict]:
+        """End this session or revoke the bearer token used for this request."""
+        await services.logout(principal)
+        return Response({"signed_out": True}, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+
+    @get("/me")
+    async def me(self, principal: NamedDependency[Principal]) -> MeOut:
+        """The signed-in user with every role grant and its scope."""
+        return await services.me(principal.user_id)
+
+    @post("/password", status_code=200)
+    async def change_password(
+        self, principal: NamedDependency[Principal], data: JSONBody[PasswordChangeIn]
+    ) -> Response[dict]:
+        """Change the password; every session and token of the user is revoked."""
+        await services.change_password(principal, data.current_password, data.new_password)
+        return Response({"password_changed": True, "signed_out_everywhere": True},
+                        cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+
+    @post("/tokens", status_code=201)
+    async def create_token(self, principal: NamedDependency[Principal], data: JSONBody[TokenIn]) -> TokenOut:
+        """Create a named bearer token for an API client (shown once)."""
+        token_id, token, expires = await services.create_token(principal, data.label, data.days)
+        return TokenOut(id=token_id, token=token, label=data.label, expires_at=expires)
+
+    @delete("/tokens/{token_id:int}", status_code=204)
+    async def revoke_token(self, principal: NamedDependency[Principal], token_id: FromPath[int]) -> None:
+        """Revoke one of your own tokens."""
+        await services.revoke_token(principal, token_id)
+
+
+class UserController(Controller):
+    path = "/api/users"
+    tags = ["users"]
+    guards = [requires_role("admin", "organizer")]
+
+    @get("/")
+    async def list_users(self, principal: NamedDependency[Principal]) -> list[UserOut]:
+        """Accounts the caller may manage (admins: all; organizers: those with grants in their subtree)."""
+        return await services.list_users(principal)
+
+    @post("/", status_code=201)
+    async def create_user(self, principal: NamedDependency[Principal], data: JSONBody[UserIn]) -> UserOut:
+        """Create an account with its role grants. Organizers may grant school and judging roles in
+        their own subtree only."""
+        return await services.create_user(principal, data)
+
+    @get("/{user_id:int}")
+    async def get_user(self, principal: NamedDependency[Principal], user_id: FromPath[int]) -> UserOut:
+        return await services.get_user(principal, user_id)
+
+    @post("/{user_id:int}/grants", status_code=201)
+    async def add_grant(
+        self, principal: NamedDependency[Principal], user_id: FromPath[int], data: JSONBody[GrantIn]
+    ) -> UserOut:
+        """Grant a role scoped to an organization subtree or to one competition."""
+        return await services.add_grant(principal, user_id, data)
+
+    @delete("/{user_id:int}/grants/{grant_id:int}", status_code=204)
+    async def remove_grant(
+        self, principal: NamedDependency[Principal], user_id: FromPath[int], grant_id: FromPath[int]
+    ) -> None:
+        await services.remove_grant(principal, user_id, grant_id)

@@ -1,0 +1,1 @@
+"""Audit log: append-only, hash-chained entries written in the same transaction as each change."""

@@ -1,0 +1,127 @@
+"""Database plumbing shared by every domain: engine facts, ``write_transaction()``, error translation.
+
+SQLite: WAL, a long busy timeout, every write transaction ``BEGIN IMMEDIATE`` and serialized by one
+in-process lock (without it concurrent writers fail with "database is locked" and a failed BEGIN leaks a
+connection thread). PostgreSQL: a pool opened and closed in the app lifespan; read-modify-write sections
+take row locks or advisory locks through the helpers here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from piccolo.engine import engine_finder
+from piccolo.engine.sqlite import TransactionType
+
+from server.errors import Conflict, InvalidInput
+
+try:  # asyncpg is only needed on PostgreSQL
+    from asyncpg.exceptions import (
+        ForeignKeyViolationError,
+        IntegrityConstraintViolationError,
+        UniqueViolationError,
+    )
+except ImportError:  # pragma: no cover - the postgres extra is always installed
+    IntegrityConstraintViolationError = UniqueViolationError = ForeignKeyViolationError = ()  # type: ignore
+
+_SQLITE_WRITE_LOCK: asyncio.Lock | None = None
+_LOCK_LOOP: asyncio.AbstractEventLoop | None = None
+
+
+def engine():
+    return engine_finder()
+
+
+def engine_type() -> str:
+    return engine().engine_type
+
+
+def is_postgres() -> bool:
+    return engine_type() == "postgres"
+
+
+def _write_lock() -> asyncio.Lock:
+    # One lock per event loop: tests run each case on a fresh loop, and a lock bound to a dead loop
+    # would raise instead of serializing.
+    global _SQLITE_WRITE_LOCK, _LOCK_LOOP
+    loop = asyncio.get_running_loop()
+    if _SQLITE_WRITE_LOCK is None or _LOCK_LOOP is not loop:
+        _SQLITE_WRITE_LOCK = asyncio.Lock()
+        _LOCK_LOOP = loop
+    return _SQLITE_WRITE_LOCK
+
+
+def translate_integrity_error(exc: BaseException) -> Exception | None:
+    """Both drivers' unique/foreign-key violations become one domain error; anything else None."""
+    message = str(exc)
+    if isinstance(exc, sqlite3.IntegrityError):
+        if "FOREIGN KEY" in message:
+            return InvalidInput("A referenced record does not exist.", code="reference_not_found")
+        return Conflict("This record already exists.", code="duplicate", extra={"constraint": message})
+    if UniqueViolationError and isinstance(exc, UniqueViolationError):
+        return Conflict("This record already exists.", code="duplicate",
+                        extra={"constraint": getattr(exc, "constraint_name", None)})
+    if ForeignKeyViolationError and isinstance(exc, ForeignKeyViolationError):
+        return InvalidInput("A referenced record does not exist.", code="reference_not_found")
+    if IntegrityConstraintViolationError and isinstance(exc, IntegrityConstraintViolationError):
+        return Conflict("The change violates a database constraint.", code="constraint_violation")
+    return None
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[object]:
+    """The one way to change data: all or nothing, serialized where the engine needs it.
+
+    Nested use joins the outer transaction (Piccolo's default), so services can call each other.
+    Integrity errors of either driver surface as ``Conflict``/``InvalidInput``.
+    """
+    db = engine()
+    current = db.current_transaction.get()
+    if current is not None:
+        yield current
+        return
+    try:
+        if db.engine_type == "sqlite":
+            async with _write_lock():
+                async with db.transaction(transaction_type=TransactionType.immediate) as tx:
+                    yield tx
+        else:
+            async with db.transaction() as tx:
+                yield tx
+    except Exception as exc:
+        translated = translate_integrity_error(exc)
+        if translated is not None:
+            raise translated from exc
+        raise
+
+
+async def lock_key(key: int) -> None:
+    """Serialize a critical section across workers (PostgreSQL advisory lock, released at commit).
+
+    On SQLite the in-process write lock plus BEGIN IMMEDIATE already serialize writers.
+    """
+    if is_postgres():
+        await engine().run_ddl(f"SELECT pg_advisory_xact_lock({int(key)})")
+
+
+async def prepare_engine() -> None:
+    """Called once at startup: WAL and sane pragmas on SQLite; open the pool on PostgreSQL."""
+    db = engine()
+    if db.engine_type == "sqlite":
+        await db._run_in_new_connection("PRAGMA journal_mode=WAL")
+    else:
+        await db.start_connection_pool(min_size=2, max_size=20)
+
+
+async def close_engine() -> None:
+    db = engine()
+    if db.engine_type == "postgres":
+        await db.close_connection_pool()
+
+
+async def ping() -> bool:
+    rows = await engine().run_ddl("SELECT 1 AS ok")
+    return bool(rows) and rows[0]["ok"] == 1

@@ -1,0 +1,168 @@
+"""Domain errors and their one mapping to HTTP: RFC 9457 problem+json with a stable ``code``.
+
+Services raise ``DomainError`` subclasses; nothing else in the code base builds an error response.
+Framework errors (malformed JSON, validation, unknown routes) are mapped here too, and anything
+unexpected becomes a bare 500 problem without a trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import ValidationException
+
+log = logging.getLogger("jineng.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A refusal the client can act on. ``code`` is stable; ``detail`` is for people."""
+
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.field = field
+        self.errors = errors
+        self.extra = extra or {}
+
+
+class InvalidInput(DomainError):
+    status = 422
+    code = "invalid_input"
+    title = "Invalid input"
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+def problem(
+    request: Request | None,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    **members: Any,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"https://jineng.example/problems/{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update({k: v for k, v in members.items() if v is not None})
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="jineng"'
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_handler(request: Request, exc: DomainError) -> Response:
+    return problem(
+        request, exc.status, exc.code, exc.title, exc.detail, field=exc.field, errors=exc.errors, **exc.extra
+    )
+
+
+def _validation_handler(request: Request, exc: ValidationException) -> Response:
+    """Litestar/msgspec validation: name the field (msgspec reports one error per body)."""
+    errors = []
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            key = item.get("key")
+            errors.append(
+                {"field": key, "source": item.get("source"), "message": item.get("message")}
+            )
+    detail = str(exc.detail)
+    code = "malformed_json" if "malformed" in detail.lower() else "invalid_body"
+    if errors and errors[0].get("message"):
+        detail = errors[0]["message"]
+    field = errors[0]["field"] if errors else None
+    if field:
+        # msgspec paths read "$.members[0].name"; keep the dotted path without the root marker.
+        field = str(field).removeprefix("$.").removeprefix("$")
+        errors[0]["field"] = field
+    return problem(request, 400, code, "Invalid request", detail, field=field, errors=errors or None)
+
+
+_HTTP_CODES = {
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    413: ("payload_too_large", "Payload too large"),
+    415: ("unsupported_media_type", "Unsupported media type"),
+    429: ("rate_limited", "Too many requests"),
+}
+
+
+def _http_handler(request: Request, exc: HTTPException) -> Response:
+    if isinstance(exc, ValidationException):
+        return _validation_handler(request, exc)
+    status = exc.status_code
+    if status >= 500:
+        log.error("HTTP %s on %s: %s", status, request.url.path, exc.detail)
+        return problem(request, status, "internal_error", "Internal error", "The server could not complete the request.")
+    code, title = _HTTP_CODES.get(status, ("http_error", "Request refused"))
+    detail = str(exc.detail) if exc.detail else title
+    return problem(request, status, code, title, detail)
+
+
+def _unexpected_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(request, 500, "internal_error", "Internal error", "The server could not complete the request.")
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: _domain_handler,
+    NotAuthorizedException: _http_handler,
+    PermissionDeniedException: _http_handler,
+    HTTPException: _http_handler,
+    Exception: _unexpected_handler,
+}

@@ -1,0 +1,1 @@
+"""Organizations: the tree national → province → city → county → school, with authorities and schools."""

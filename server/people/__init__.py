@@ -1,0 +1,1 @@
+"""People: the graduate record (students, graduates and teachers) keyed by the resident ID."""

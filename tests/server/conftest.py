@@ -1,0 +1,77 @@
+"""Database fixtures for server tests: migrate once per run, empty every table before each test.
+
+Running the real migrations here is also the test that they work forwards on the engine of this pass.
+Every test in tests/server is marked ``db`` so the PostgreSQL pass runs exactly these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import httpx
+
+import server  # noqa: F401  (PICCOLO_CONF)
+from tests.server.helpers import World, build_world
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/server/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.db)
+
+
+def all_tables():
+    from piccolo.conf.apps import Finder
+
+    return Finder().get_table_classes()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database():
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    async def migrate():
+        result = await run_forwards("all")
+        assert result.success, result.message
+
+    asyncio.run(migrate())
+    yield
+
+
+async def _truncate() -> None:
+    from server.db import engine
+
+    db = engine()
+    names = [t._meta.tablename for t in all_tables()]
+    if db.engine_type == "postgres":
+        await db.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
+    else:
+        for name in names:
+            await db.run_ddl(f'DELETE FROM "{name}"')
+
+
+@pytest.fixture
+async def client():
+    """An HTTP client on the real app, on the test's own event loop.
+
+    Litestar's AsyncTestClient runs the lifespan in a separate portal thread and loop, which puts the
+    asyncpg pool on the wrong loop; so the pool is opened here and httpx talks to the ASGI app directly.
+    """
+    from server.app import create_app
+    from server.db import close_engine, prepare_engine
+
+    await _truncate()
+    await prepare_engine()
+    transport = httpx.ASGITransport(app=create_app(), client=("127.0.0.1", 40000))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+    finally:
+        await close_engine()
+
+
+@pytest.fixture
+async def world(client) -> World:
+    """A small region: 济宁市 with two bureaus, a county, two schools and people, plus role accounts."""
+    return await build_world()
