@@ -29,5 +29,7 @@ APP_REGISTRY = AppRegistry(
         "server.accounts.piccolo_app",
         "server.audit.piccolo_app",
         "server.people.piccolo_app",
+        "server.competitions.piccolo_app",
+        "server.registration.piccolo_app",
     ]
 )

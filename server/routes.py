@@ -2,8 +2,11 @@
 
 from server.accounts.routes import AuthController, UserController
 from server.audit.routes import AuditController
+from server.competitions.routes import ROUTES as COMPETITION_ROUTES
+from server.issuing.routes import ROUTES as ISSUING_ROUTES
 from server.organizations.routes import OrganizationController
 from server.people.routes import PeopleController
+from server.registration.routes import ROUTES as REGISTRATION_ROUTES
 
 ROUTE_HANDLERS = [
     AuthController,
@@ -11,4 +14,7 @@ ROUTE_HANDLERS = [
     OrganizationController,
     PeopleController,
     AuditController,
+    *COMPETITION_ROUTES,
+    *REGISTRATION_ROUTES,
+    *ISSUING_ROUTES,
 ]

@@ -18,6 +18,9 @@ from server.organizations.schemas import OrganizationIn
 from server.organizations.tables import Organization
 from server.people.schemas import PersonIn
 from server.people.services import insert_person, school_row
+from server.demo import competitions as demo_competitions
+from server.demo import issuing as demo_issuing
+from server.demo import registration as demo_registration
 from server.demo.people import birth_between, make_name, make_resident_id
 
 DATA = Path(__file__).parent / "data"
@@ -104,8 +107,13 @@ async def load_demo(*, students_per_school: int = STUDENTS_PER_SCHOOL, seed: int
                 ), school)
                 people += 1
 
+    ids.update({f"school_{n}": school_id for n, (school_id, _) in enumerate(schools, start=1)})
     accounts = await _accounts(ids, schools)
-    return {"organizations": len(by_code) + len(schools) + 11, "people": people, "accounts": accounts}
+    made = {"organizations": len(by_code) + len(schools) + 11, "people": people, "accounts": accounts}
+    # later domains build on the same ids: competitions → entries → certificates
+    for part in (demo_competitions, demo_registration, demo_issuing):
+        made.update(await part.load(ids))
+    return made
 
 
 async def _accounts(ids: dict[str, int], schools: list[tuple[int, dict[str, str]]]) -> int:

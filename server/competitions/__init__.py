@@ -1,0 +1,1 @@
+"""Competitions: the occupation catalog, competitions at every level, their events (赛项) and results."""

@@ -1,0 +1,3 @@
+"""Competitions API (controllers are added by the competitions domain)."""
+
+ROUTES: list = []

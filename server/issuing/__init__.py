@@ -1,0 +1,1 @@
+"""Issuing: certificate records, signing keys' use, status, verification routes."""

@@ -1,0 +1,3 @@
+"""Issuing and verification API (controllers are added by the issuing domain)."""
+
+ROUTES: list = []

@@ -1,0 +1,1 @@
+"""Registration: schools' entries for events, review, eligibility, Excel rosters."""

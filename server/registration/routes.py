@@ -1,0 +1,3 @@
+"""Registration API (controllers are added by the registration domain)."""
+
+ROUTES: list = []
