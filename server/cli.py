@@ -91,16 +91,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _create_user(args: argparse.Namespace, password: str) -> str:
-    from server.accounts.schemas import GrantIn, UserIn
+    from server.accounts.schemas import UserIn
     from server.accounts.services import create_user
     from server.db import close_engine, prepare_engine
 
     await prepare_engine()
     try:
-        grants = [GrantIn(role=args.role, organization_id=args.organization, competition_id=args.competition)] \
+        import msgspec
+
+        grants = [{"role": args.role, "organization_id": args.organization, "competition_id": args.competition}] \
             if args.role else []
-        out = await create_user(None, UserIn(username=args.username, display_name=args.display_name or args.username,
-                                             password=password, grants=grants, person_id=args.person))
+        # convert() applies the same constraints as the API (username shape, password length)
+        data = msgspec.convert({"username": args.username, "display_name": args.display_name or args.username,
+                                "password": password, "grants": grants, "person_id": args.person}, UserIn)
+        out = await create_user(None, data)
         return f"created user {out.username} (id {out.id}) with {len(out.grants)} grant(s)"
     finally:
         await close_engine()

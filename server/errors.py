@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import msgspec
+from litestar.exceptions import SerializationException
+
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.exceptions import ValidationException
@@ -151,6 +154,12 @@ def _http_handler(request: Request, exc: HTTPException) -> Response:
         return problem(request, status, "internal_error", "Internal error", "The server could not complete the request.")
     code, title = _HTTP_CODES.get(status, ("http_error", "Request refused"))
     detail = str(exc.detail) if exc.detail else title
+    if status == 400:
+        code, title = "bad_request", "Bad request"
+        # the body could not be decoded at all (Litestar wraps msgspec's DecodeError twice)
+        if isinstance(exc.__cause__, (SerializationException, msgspec.DecodeError)) or "malformed" in detail.lower():
+            code, title = "malformed_json", "Invalid request"
+            detail = f"The request body is not valid JSON: {detail}"
     return problem(request, status, code, title, detail)
 
 

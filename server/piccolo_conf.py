@@ -31,5 +31,6 @@ APP_REGISTRY = AppRegistry(
         "server.people.piccolo_app",
         "server.competitions.piccolo_app",
         "server.registration.piccolo_app",
+        "server.issuing.piccolo_app",
     ]
 )

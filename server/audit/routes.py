@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import msgspec
 from litestar import Controller, get
 from litestar.params import FromQuery
 
 from server.accounts.guards import requires_role
+from server.params import Limit
 from server.audit.schemas import AuditEntryOut
 from server.audit.services import ChainReport, list_entries, verify_chain
 
@@ -23,7 +21,7 @@ class AuditController(Controller):
         self,
         object_type: FromQuery[str | None] = None,
         object_id: FromQuery[str | None] = None,
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=1000)]] = 100,
+        limit: Limit = 100,
     ) -> list[AuditEntryOut]:
         """Newest entries first, optionally for one object."""
         return await list_entries(object_type=object_type, object_id=object_id, limit=limit)

@@ -4,12 +4,19 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from server.competitions.tables import Competition, CompetitionOrganizer, Event, Occupation
+from server.competitions.tables import (
+    Competition,
+    CompetitionOrganizer,
+    EntryResult,
+    Event,
+    EventResults,
+    Occupation,
+)
 
 APP_CONFIG = AppConfig(
     app_name="competitions",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Occupation, Competition, CompetitionOrganizer, Event],
+    table_classes=[Occupation, Competition, CompetitionOrganizer, Event, EventResults, EntryResult],
     migration_dependencies=["server.organizations.piccolo_app"],
     commands=[],
 )

@@ -1,17 +1,48 @@
-"""People API: the graduate record, scoped to the caller's schools or region."""
+"""People API: the graduate record, scoped to the caller's schools or region; roster spreadsheets."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
 from server.accounts.principal import Principal
-from server.people import services
-from server.people.schemas import PersonIn, PersonOut, PersonPage, PersonPatch
+from server.people import roster, services
+from server.people.schemas import (
+    AwardIn,
+    AwardOut,
+    ImportReport,
+    PersonDetailOut,
+    PersonIn,
+    PersonPage,
+    PersonPatch,
+    SkillLevelIn,
+    SkillLevelOut,
+)
+from server.people.spreadsheet import CSV_MEDIA_TYPE, MAX_UPLOAD_BYTES, XLSX_MEDIA_TYPE
+
+# a little room above the file cap for the multipart envelope; larger bodies get 413 before buffering
+UPLOAD_BODY_LIMIT = MAX_UPLOAD_BYTES + 64 * 1024
+
+
+@dataclass
+class SpreadsheetUpload:
+    """multipart/form-data with one .xlsx file in the part named ``file``."""
+
+    file: UploadFile
+
+
+def download(content: bytes, filename: str, fmt: str = "xlsx") -> Response[bytes]:
+    return Response(
+        content,
+        media_type=XLSX_MEDIA_TYPE if fmt == "xlsx" else CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 class PeopleController(Controller):
@@ -33,16 +64,72 @@ class PeopleController(Controller):
         return await services.search(principal, school_id=school_id, q=q, status=status, limit=limit, offset=offset)
 
     @post("/", status_code=201)
-    async def create_person(self, principal: NamedDependency[Principal], data: JSONBody[PersonIn]) -> PersonOut:
+    async def create_person(self, principal: NamedDependency[Principal], data: JSONBody[PersonIn]) -> PersonDetailOut:
         """Add a student, graduate or teacher to a school the caller coordinates or organizes."""
         return await services.create(principal, data)
 
     @get("/{person_id:int}")
-    async def get_person(self, principal: NamedDependency[Principal], person_id: FromPath[int]) -> PersonOut:
+    async def get_person(self, principal: NamedDependency[Principal], person_id: FromPath[int]) -> PersonDetailOut:
+        """One person's graduate record with the skill levels held and awards won."""
         return await services.get(principal, person_id)
 
     @patch("/{person_id:int}")
     async def update_person(
         self, principal: NamedDependency[Principal], person_id: FromPath[int], data: JSONBody[PersonPatch]
-    ) -> PersonOut:
+    ) -> PersonDetailOut:
         return await services.update(principal, person_id, data)
+
+    @post("/{person_id:int}/skill-levels", status_code=201)
+    async def add_skill_level(
+        self, principal: NamedDependency[Principal], person_id: FromPath[int], data: JSONBody[SkillLevelIn]
+    ) -> SkillLevelOut:
+        """Record a skill level held (职业技能等级): organizers in the school's region only."""
+        return await services.record_skill_level(principal, person_id, data)
+
+    @delete("/{person_id:int}/skill-levels/{level_id:int}", status_code=204)
+    async def remove_skill_level(
+        self,
+        principal: NamedDependency[Principal],
+        person_id: FromPath[int],
+        level_id: FromPath[int],
+        reason: FromQuery[Annotated[str, msgspec.Meta(min_length=2, max_length=500)]],
+    ) -> None:
+        """Remove a skill level recorded in error; the reason goes to the audit log."""
+        await services.remove_skill_level(principal, person_id, level_id, reason)
+
+    @post("/{person_id:int}/awards", status_code=201)
+    async def add_award(
+        self, principal: NamedDependency[Principal], person_id: FromPath[int], data: JSONBody[AwardIn]
+    ) -> AwardOut:
+        """Record a competition award won (used to exclude prior winners): organizers in scope only."""
+        return await services.record_award(principal, person_id, data)
+
+    @get("/template", media_type=XLSX_MEDIA_TYPE)
+    async def roster_template(self, principal: NamedDependency[Principal]) -> Response[bytes]:
+        """The .xlsx roster template (姓名, 身份证号, 身份, 专业, 入学/毕业年份, 手机号)."""
+        return download(roster.template(), "roster-template.xlsx")
+
+    @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT)
+    async def import_roster(
+        self,
+        principal: NamedDependency[Principal],
+        data: MultipartBody[SpreadsheetUpload],
+        school_id: FromQuery[int],
+        dry_run: FromQuery[bool] = False,
+    ) -> Response[ImportReport]:
+        """Upload a filled roster template. All or nothing: any problem gives 422 with ``errors``
+        (row, column, field, code, message) and writes nothing; ``dry_run=true`` only validates."""
+        report = await roster.import_roster(principal, school_id, await data.file.read(), dry_run=dry_run)
+        return Response(report, status_code=200 if dry_run else 201)
+
+    @get("/export")
+    async def export_roster(
+        self,
+        principal: NamedDependency[Principal],
+        school_id: FromQuery[int | None] = None,
+        status: FromQuery[Literal["student", "graduate", "teacher"] | None] = None,
+        format: FromQuery[Literal["xlsx", "csv"]] = "xlsx",
+    ) -> Response[bytes]:
+        """The roster as .xlsx or .csv; resident IDs masked unless the caller is staff for the school."""
+        content = await roster.export(principal, school_id=school_id, status=status, fmt=format)
+        return download(content, f"roster.{format}", format)

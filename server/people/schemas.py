@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 import msgspec
 
 Status = Literal["student", "graduate", "teacher"]
 Year = Annotated[int, msgspec.Meta(ge=1950, le=2100)]
+OccupationCode = Annotated[
+    str, msgspec.Meta(pattern=r"^\d-\d{2}-\d{2}-\d{2}$", description="国家职业分类大典 code, e.g. 6-31-01-03")
+]
+Level = Annotated[int, msgspec.Meta(ge=1, le=5, description="1 = 一级/高级技师 … 5 = 五级/初级工")]
+SourceKind = Literal["certificate", "assessment", "promotion", "other"]
+CompetitionLevel = Literal["school", "county", "city", "province", "national"]
+Award = Literal[
+    "first_prize", "second_prize", "third_prize", "gold", "silver", "bronze", "excellence", "other"
+]
+
+LEVEL_NAMES = {5: "五级/初级工", 4: "四级/中级工", 3: "三级/高级工", 2: "二级/技师", 1: "一级/高级技师"}
 
 
 class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -54,3 +66,82 @@ class PersonPage(msgspec.Struct):
     total: int
     limit: int
     offset: int
+
+
+class SkillLevelIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A skill level held. ``source`` is the certificate number (证书编号) when ``source_kind`` is
+    certificate; for an assessment or promotion a short reference."""
+
+    occupation_code: OccupationCode
+    level: Level
+    obtained_on: date
+    work_type: Annotated[str, msgspec.Meta(max_length=60)] = ""
+    source_kind: SourceKind = "certificate"
+    source: Annotated[str, msgspec.Meta(max_length=100)] = ""
+
+
+class SkillLevelOut(msgspec.Struct):
+    id: int
+    occupation_code: str
+    occupation_name: str
+    work_type: str
+    level: int
+    level_name: str
+    source_kind: str
+    source: str
+    obtained_on: date
+
+
+class AwardIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A competition award won: what "prior winners of the same occupation are excluded" looks up."""
+
+    competition_level: CompetitionLevel
+    competition_name: Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
+    year: Year
+    occupation_code: OccupationCode
+    award: Award
+    work_type: Annotated[str, msgspec.Meta(max_length=60)] = ""
+    event_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    rank: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    source: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    entry_id: int | None = None
+
+
+class AwardOut(msgspec.Struct):
+    id: int
+    competition_level: str
+    competition_name: str
+    year: int
+    occupation_code: str
+    work_type: str
+    event_name: str
+    award: str
+    rank: int | None
+    source: str
+
+
+class PersonDetailOut(PersonOut):
+    """One person with the graduate record: skill levels held and awards won."""
+
+    skill_levels: list[SkillLevelOut] = []
+    awards: list[AwardOut] = []
+
+
+class RowError(msgspec.Struct):
+    """One problem in an uploaded spreadsheet: the row and column as Excel shows them."""
+
+    row: int
+    column: str | None
+    field: str | None
+    code: str
+    message: str
+
+
+class ImportReport(msgspec.Struct):
+    """The outcome of an import that passed validation: nothing is written on a dry run."""
+
+    rows: int
+    dry_run: bool
+    committed: bool
+    created: int
+    created_ids: list[int] = []

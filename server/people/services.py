@@ -3,11 +3,16 @@
 Who sees what: administrators and organizers whose region holds the school see full IDs; a school
 coordinator sees and edits only their own school's people, with masked IDs; a graduate sees only their own
 record. Everyone else is refused.
+
+The graduate record also holds skill levels (职业技能等级) and competition awards. Organizers in scope (and
+the issuing/results domains, calling ``record_skill_level``/``record_award`` with their own principal or
+``None`` for the system) add them; coordinators and graduates read them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from server.accounts.principal import Principal
 from server.accounts.services import actor_of
@@ -17,8 +22,19 @@ from server.db import write_transaction
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.organizations.tables import Organization
 from server.people import resident_id as rid
-from server.people.schemas import PersonIn, PersonOut, PersonPage, PersonPatch
-from server.people.tables import Person
+from server.people.schemas import (
+    LEVEL_NAMES,
+    AwardIn,
+    AwardOut,
+    PersonDetailOut,
+    PersonIn,
+    PersonOut,
+    PersonPage,
+    PersonPatch,
+    SkillLevelIn,
+    SkillLevelOut,
+)
+from server.people.tables import AwardRecord, Person, SkillLevel
 
 STAFF_ROLES = ("organizer",)
 
@@ -58,6 +74,33 @@ def to_out(principal: Principal, row: dict) -> PersonOut:
         birth_date=row["birth_date"].isoformat(), status=row["status"], school_id=row["school"],
         school_name=row["school_name"], major_code=row["major_code"], major_name=row["major_name"],
         enrollment_year=row["enrollment_year"], graduation_year=row["graduation_year"],
+    )
+
+
+def skill_level_out(row: dict) -> SkillLevelOut:
+    return SkillLevelOut(
+        id=row["id"], occupation_code=row["occupation_code"], occupation_name=row["occupation_name"],
+        work_type=row["work_type"], level=row["level"], level_name=LEVEL_NAMES.get(row["level"], str(row["level"])),
+        source_kind=row["source_kind"], source=row["source"], obtained_on=row["obtained_on"],
+    )
+
+
+def award_out(row: dict) -> AwardOut:
+    return AwardOut(
+        id=row["id"], competition_level=row["competition_level"], competition_name=row["competition_name"],
+        year=row["year"], occupation_code=row["occupation_code"], work_type=row["work_type"],
+        event_name=row["event_name"], award=row["award"], rank=row["rank"], source=row["source"],
+    )
+
+
+async def to_detail(principal: Principal, row: dict) -> PersonDetailOut:
+    base = to_out(principal, row)
+    levels = await SkillLevel.select().where(SkillLevel.person == row["id"]).order_by(SkillLevel.obtained_on)
+    awards = await AwardRecord.select().where(AwardRecord.person == row["id"]).order_by(AwardRecord.year)
+    return PersonDetailOut(
+        **{f: getattr(base, f) for f in base.__struct_fields__},
+        skill_levels=[skill_level_out(r) for r in levels],
+        awards=[award_out(r) for r in awards],
     )
 
 
@@ -115,21 +158,24 @@ async def create(principal: Principal, data: PersonIn) -> PersonOut:
         raise Forbidden("You can only register people of your own school.", code="other_school")
     async with write_transaction():
         person_id = await insert_person(principal, data, school)
-    return to_out(principal, await fetch(person_id))
+    return await to_detail(principal, await fetch(person_id))
 
 
-async def get(principal: Principal, person_id: int) -> PersonOut:
-    row = await fetch(person_id)
-    # another school's person is reported as absent, not forbidden: no existence oracle across schools
-    if row is None or not may_read(principal, row):
-        raise NotFound("No such person.", code="person_not_found")
-    return to_out(principal, row)
-
-
-async def update(principal: Principal, person_id: int, data: PersonPatch) -> PersonOut:
+async def readable(principal: Principal, person_id: int) -> dict:
+    """The person row if the caller may see it; another school's person is reported as absent, not
+    forbidden: no existence oracle across schools."""
     row = await fetch(person_id)
     if row is None or not may_read(principal, row):
         raise NotFound("No such person.", code="person_not_found")
+    return row
+
+
+async def get(principal: Principal, person_id: int) -> PersonDetailOut:
+    return await to_detail(principal, await readable(principal, person_id))
+
+
+async def update(principal: Principal, person_id: int, data: PersonPatch) -> PersonDetailOut:
+    row = await readable(principal, person_id)
     school = await school_row(row["school"])
     if not may_write_school(principal, school):
         raise Forbidden("You can only change people of your own school.", code="other_school")
@@ -143,11 +189,49 @@ async def update(principal: Principal, person_id: int, data: PersonPatch) -> Per
             )
             await record(**actor_of(principal), action="person.updated", object_type="person", object_id=person_id,
                          before={k: row[k] for k in changes}, after=changes)
-    return to_out(principal, await fetch(person_id))
+    return await to_detail(principal, await fetch(person_id))
 
 
 def msgspec_to_dict(struct) -> dict:
     return {f: getattr(struct, f) for f in struct.__struct_fields__}
+
+
+def scope_condition(principal: Principal):
+    """A where-condition limiting people to those the caller may see (None for administrators)."""
+    if principal.is_admin:
+        return None
+    scope = None
+    for path in principal.scope_paths(*STAFF_ROLES):
+        cond = Person.school.path.like(path + "%")
+        scope = cond if scope is None else scope | cond
+    own = list(principal.school_ids())
+    if own:
+        cond = Person.school.is_in(own)
+        scope = cond if scope is None else scope | cond
+    if principal.person_id is not None:
+        cond = Person.id == principal.person_id
+        scope = cond if scope is None else scope | cond
+    if scope is None:
+        raise Forbidden("Your roles do not include access to people records.", code="forbidden")
+    return scope
+
+
+async def list_conditions(principal: Principal, *, school_id: int | None, q: str | None, status: str | None) -> list:
+    conditions = []
+    if school_id is not None:
+        school = await school_row(school_id)
+        if not (school_id in principal.school_ids() or principal.covers_path(school["path"], *STAFF_ROLES)):
+            raise Forbidden("You can only list people of your own school.", code="other_school")
+        conditions.append(Person.school == school_id)
+    else:
+        scope = scope_condition(principal)
+        if scope is not None:
+            conditions.append(scope)
+    if q:
+        conditions.append(Person.name.like(f"%{q}%"))
+    if status:
+        conditions.append(Person.status == status)
+    return conditions
 
 
 async def search(
@@ -155,34 +239,105 @@ async def search(
 ) -> PersonPage:
     query = _select()
     count = Person.count()
-    conditions = []
-    if school_id is not None:
-        school = await school_row(school_id)
-        if not (school_id in principal.school_ids() or principal.covers_path(school["path"], *STAFF_ROLES)):
-            raise Forbidden("You can only list people of your own school.", code="other_school")
-        conditions.append(Person.school == school_id)
-    elif not principal.is_admin:
-        # restrict to what the caller may see: own schools, or schools inside organizer scopes
-        scope = None
-        for path in principal.scope_paths(*STAFF_ROLES):
-            cond = Person.school.path.like(path + "%")
-            scope = cond if scope is None else scope | cond
-        own = list(principal.school_ids())
-        if own:
-            cond = Person.school.is_in(own)
-            scope = cond if scope is None else scope | cond
-        if principal.person_id is not None:
-            cond = Person.id == principal.person_id
-            scope = cond if scope is None else scope | cond
-        if scope is None:
-            raise Forbidden("Your roles do not include access to people records.", code="forbidden")
-        conditions.append(scope)
-    if q:
-        conditions.append(Person.name.like(f"%{q}%"))
-    if status:
-        conditions.append(Person.status == status)
-    for cond in conditions:
+    for cond in await list_conditions(principal, school_id=school_id, q=q, status=status):
         query = query.where(cond)
         count = count.where(cond)
     rows = await query.order_by(Person.id).limit(limit).offset(offset)
     return PersonPage(items=[to_out(principal, r) for r in rows], total=await count, limit=limit, offset=offset)
+
+
+# --- skill levels held and awards won -------------------------------------------------------------
+
+def _require_staff(principal: Principal | None, row: dict, what: str) -> None:
+    if principal is not None and not principal.covers_path(row["school_path"], *STAFF_ROLES):
+        raise Forbidden(f"Only organizers in the school's region record {what}.", code="staff_only")
+
+
+async def _occupation(code: str, work_type: str, level: int | None = None) -> dict[str, Any]:
+    from server.competitions.tables import Occupation  # the occupation catalog (read only)
+
+    try:  # the competitions domain reloads the bundled catalog into an emptied table
+        from server.competitions.catalog import ensure_catalog
+    except ImportError:  # pragma: no cover
+        ensure_catalog = None
+    if ensure_catalog is not None:
+        await ensure_catalog()
+    rows = await Occupation.select(Occupation.name, Occupation.work_type, Occupation.levels).where(
+        Occupation.code == code
+    )
+    if not rows:
+        raise InvalidInput(f"Occupation {code} is not in the occupation catalog.", code="unknown_occupation",
+                           field="occupation_code")
+    match = next((r for r in rows if r["work_type"] == work_type), None) or rows[0]
+    offered = [int(x) for x in (match["levels"] or "").split(",") if x.strip().isdigit()]
+    if level is not None and offered and level not in offered:
+        names = "、".join(LEVEL_NAMES[x] for x in sorted(offered, reverse=True))
+        raise InvalidInput(f"{match['name']} is certified at {names} only.", code="level_not_offered",
+                           field="level")
+    return match
+
+
+async def record_skill_level(principal: Principal | None, person_id: int, data: SkillLevelIn) -> SkillLevelOut:
+    """Add a skill level held. ``principal=None`` is the system (the issuing domain after a pass)."""
+    row = await fetch(person_id)
+    if row is None or (principal is not None and not may_read(principal, row)):
+        raise NotFound("No such person.", code="person_not_found")
+    _require_staff(principal, row, "skill levels")
+    if data.source_kind == "certificate" and not data.source.strip():
+        raise InvalidInput("Give the certificate number (证书编号) of a certificate-based level.",
+                           code="certificate_number_required", field="source")
+    if data.obtained_on > datetime.now(timezone.utc).date():
+        raise InvalidInput("The date obtained is in the future.", code="future_date", field="obtained_on")
+    occupation = await _occupation(data.occupation_code, data.work_type, data.level)
+    async with write_transaction():
+        if await SkillLevel.exists().where(
+            (SkillLevel.person == person_id) & (SkillLevel.occupation_code == data.occupation_code)
+            & (SkillLevel.work_type == data.work_type) & (SkillLevel.level == data.level)
+        ):
+            raise Conflict("This person already holds this level in this occupation.", code="skill_level_exists",
+                           field="level")
+        inserted = await SkillLevel.insert(SkillLevel(
+            person=person_id, occupation_code=data.occupation_code, occupation_name=occupation["name"],
+            work_type=data.work_type, level=data.level, source_kind=data.source_kind, source=data.source.strip(),
+            obtained_on=data.obtained_on, created_by=principal.user_id if principal else None, created_at=_now(),
+        )).returning(SkillLevel.id)
+        level_id = inserted[0]["id"]
+        await record(**actor_of(principal), action="person.skill_level_added", object_type="person",
+                     object_id=person_id, after={"skill_level_id": level_id, "occupation_code": data.occupation_code,
+                                                 "work_type": data.work_type, "level": data.level,
+                                                 "source_kind": data.source_kind, "source": data.source,
+                                                 "obtained_on": data.obtained_on.isoformat()})
+    return skill_level_out(await SkillLevel.select().where(SkillLevel.id == level_id).first())
+
+
+async def remove_skill_level(principal: Principal, person_id: int, level_id: int, reason: str) -> None:
+    row = await readable(principal, person_id)
+    _require_staff(principal, row, "skill levels")
+    level = await SkillLevel.select().where((SkillLevel.id == level_id) & (SkillLevel.person == person_id)).first()
+    if level is None:
+        raise NotFound("No such skill level on this person's record.", code="skill_level_not_found")
+    async with write_transaction():
+        await SkillLevel.delete().where(SkillLevel.id == level_id)
+        await record(**actor_of(principal), action="person.skill_level_removed", object_type="person",
+                     object_id=person_id, before=msgspec_to_dict(skill_level_out(level)) | {
+                         "obtained_on": level["obtained_on"].isoformat()}, reason=reason)
+
+
+async def record_award(principal: Principal | None, person_id: int, data: AwardIn) -> AwardOut:
+    """Add an award won. ``principal=None`` is the system (results/issuing after publication)."""
+    row = await fetch(person_id)
+    if row is None or (principal is not None and not may_read(principal, row)):
+        raise NotFound("No such person.", code="person_not_found")
+    _require_staff(principal, row, "awards")
+    await _occupation(data.occupation_code, data.work_type)
+    async with write_transaction():
+        inserted = await AwardRecord.insert(AwardRecord(
+            person=person_id, competition_level=data.competition_level, competition_name=data.competition_name,
+            year=data.year, occupation_code=data.occupation_code, work_type=data.work_type,
+            event_name=data.event_name, award=data.award, rank=data.rank, source=data.source,
+            entry_id=data.entry_id, created_by=principal.user_id if principal else None, created_at=_now(),
+        )).returning(AwardRecord.id)
+        award_id = inserted[0]["id"]
+        await record(**actor_of(principal), action="person.award_added", object_type="person", object_id=person_id,
+                     after={"award_id": award_id, **msgspec_to_dict(data)})
+    return award_out(await AwardRecord.select().where(AwardRecord.id == award_id).first())

@@ -2,7 +2,10 @@
 and the review trail.
 
 ``EntryMember.event`` and ``active`` duplicate what the entry knows so that a partial unique index can
-enforce "one active entry per person per event" in the database itself.
+enforce "one active entry per person per event" in the database itself (index added by a hand-written
+migration: ``entry_member (event, person) WHERE role = 'competitor' AND active``). A member is active while
+its entry is submitted, returned, resubmitted or approved; drafts are the school's scratch pad and hold no
+place, declined and withdrawn entries free theirs.
 """
 
 from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
@@ -32,6 +35,10 @@ class Entry(Table, tablename="entry"):
     reviewed_by = Integer(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # withdrawal (by the school, or an organizer on its behalf)
+    withdraw_reason = Text(default="")
+    withdrawn_at = Timestamptz(null=True, default=None)
+    withdrawn_by = Integer(null=True, default=None)
 
 
 class EntryMember(Table, tablename="entry_member"):
@@ -41,7 +48,7 @@ class EntryMember(Table, tablename="entry_member"):
     # competitor | coach
     role = Varchar(length=20, default="competitor")
     position = Integer(default=0)
-    # false once the entry is withdrawn or declined: frees the person for another entry
+    # true while the entry holds a place (submitted, returned, resubmitted, approved)
     active = Boolean(default=True)
 
 
@@ -53,3 +60,7 @@ class EntryRemark(Table, tablename="entry_remark"):
     message = Text()
     author = Integer(null=True, default=None)
     created_at = Timestamptz()
+    # return (per-field remark) | decline (the reason) | approve (an optional note) | withdraw
+    kind = Varchar(length=20, default="return")
+    # set when the school resubmits: the remark has been answered
+    resolved = Boolean(default=False)

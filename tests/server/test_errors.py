@@ -1,0 +1,91 @@
+"""Bad input gets a clear RFC 9457 problem with a stable code and the field at fault; never a 500."""
+
+from __future__ import annotations
+
+from tests.server.helpers import token_for
+
+
+def assert_problem(r, status: int, code: str):
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["code"] == code, body["detail"]
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert "Traceback" not in r.text, r.text
+    return body
+
+
+async def test_malformed_json(client, world):
+    headers = await token_for(client, "admin")
+    r = await client.post("/api/organizations", headers={**headers, "content-type": "application/json"},
+                          content=b'{"name": "x",')
+    assert_problem(r, 400, "malformed_json")
+
+
+async def test_wrong_type_names_the_field(client, world):
+    headers = await token_for(client, "admin")
+    r = await client.post("/api/organizations", headers=headers,
+                          json={"name": "新区", "kind": "region", "level": "county", "parent_id": "three"})
+    body = assert_problem(r, 400, "invalid_body")
+    assert body["field"] == "parent_id"
+
+
+async def test_unknown_field_is_refused(client, world):
+    headers = await token_for(client, "admin")
+    r = await client.post("/api/organizations", headers=headers,
+                          json={"name": "新区", "kind": "region", "level": "county",
+                                "parent_id": world.orgs["city"], "colour": "red"})
+    body = assert_problem(r, 400, "invalid_body")
+    assert "colour" in body["detail"]
+
+
+async def test_constraint_violation_names_the_field(client, world):
+    headers = await token_for(client, "admin")
+    r = await client.post("/api/organizations", headers=headers,
+                          json={"name": "新区", "kind": "region", "level": "county", "parent_id": world.orgs["city"],
+                                "region_code": "12"})
+    body = assert_problem(r, 400, "invalid_body")
+    assert body["field"] == "region_code"
+
+
+async def test_domain_rule_names_the_field(client, world):
+    headers = await token_for(client, "admin")
+    r = await client.post("/api/organizations", headers=headers,
+                          json={"name": "某学校", "kind": "school", "level": "school", "parent_id": world.orgs["county"]})
+    body = assert_problem(r, 422, "school_type_required")
+    assert body["field"] == "school_type"
+
+
+async def test_invalid_resident_id_says_why(client, world):
+    headers = await token_for(client, "coord_a")
+    base = {"name": "张三", "school_id": world.orgs["school_a"]}
+    cases = {
+        "37088120070301999": "18 characters",  # too short
+        "370881200713019994": "birth date",  # month 13
+        "370881200703019995": "check character",  # wrong check digit
+    }
+    for rid, words in cases.items():
+        r = await client.post("/api/people", headers=headers, json={**base, "resident_id": rid})
+        body = assert_problem(r, 422, "invalid_resident_id")
+        assert body["field"] == "resident_id" and words in body["detail"]
+
+
+async def test_duplicate_is_a_conflict_not_a_500(client, world):
+    headers = await token_for(client, "coord_a")
+    existing = world.resident_ids[world.people["school_a"][0]]
+    r = await client.post("/api/people", headers=headers,
+                          json={"name": "重复", "resident_id": existing, "school_id": world.orgs["school_a"]})
+    assert_problem(r, 409, "person_exists")
+
+
+async def test_unknown_route_and_method(client, world):
+    headers = await token_for(client, "admin")
+    assert_problem(await client.get("/api/nothing-here", headers=headers), 404, "not_found")
+    assert_problem(await client.delete("/api/auth/me", headers=headers), 405, "method_not_allowed")
+
+
+async def test_bad_query_parameter(client, world):
+    headers = await token_for(client, "admin")
+    r = await client.get("/api/people?limit=100000", headers=headers)
+    body = assert_problem(r, 400, "invalid_body")
+    assert body["field"] == "limit"

@@ -1,0 +1,88 @@
+"""Every route of the app refuses an anonymous caller (401), except an explicit public allow-list.
+
+The list of routes comes from the app itself, so a route added later is covered without editing this test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from server.app import create_app
+
+# (method, path template) pairs that anyone may call; everything else must answer 401 without credentials
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("POST", "/api/auth/login"),
+}
+PUBLIC_PREFIXES = ("/schema", "/C/", "/api/verify", "/api/public/", "/.well-known/")
+
+
+def _routes():
+    app = create_app()
+    for route in app.routes:
+        for method in sorted(getattr(route, "methods", None) or []):
+            if method in {"OPTIONS", "HEAD"}:
+                continue
+            yield method, route.path
+
+
+def _concrete(path: str) -> str:
+    # fill path parameters with plausible values: ints get 1, strings get "x"
+    path = re.sub(r"\{[^}:]+:int\}", "1", path)
+    path = re.sub(r"\{[^}:]+:path\}", "index.html", path)
+    return re.sub(r"\{[^}]+\}", "x", path)
+
+
+def _is_public(method: str, path: str, handler_opt: dict) -> bool:
+    return (method, path) in PUBLIC or path.startswith(PUBLIC_PREFIXES) or handler_opt.get("public", False)
+
+
+ROUTES = sorted(set(_routes()))
+
+
+def test_the_app_has_many_routes():
+    assert len(ROUTES) >= 20
+
+
+@pytest.mark.parametrize("method,path", ROUTES)
+async def test_anonymous_request_is_refused_unless_public(client, method, path):
+    app = create_app()
+    handler_opts = {}
+    for route in app.routes:
+        if route.path == path:
+            for handler in getattr(route, "route_handlers", []):
+                if method in (handler.http_methods if hasattr(handler, "http_methods") else []):
+                    handler_opts = handler.opt
+    r = await client.request(method, _concrete(path), json={} if method in {"POST", "PUT", "PATCH"} else None)
+    if _is_public(method, path, handler_opts):
+        # the static router is public by design and is checked in test_static_pages_are_public
+        assert r.status_code != 500
+        return
+    assert r.status_code == 401, f"{method} {path} answered {r.status_code} to an anonymous caller"
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] in {"unauthenticated", "invalid_token"}
+
+
+async def test_public_allow_list_is_what_we_think(client):
+    """Static pages and health are public; the allow-list names no API route that changes data."""
+    public_api = []
+    for route in create_app().routes:
+        for handler in getattr(route, "route_handlers", []):
+            if handler.opt.get("public") and route.path.startswith("/api/"):
+                public_api.append((sorted(handler.http_methods), route.path))
+    for methods, path in public_api:
+        assert path.startswith(("/api/auth/login", "/api/verify", "/api/public/")), (methods, path)
+
+
+async def test_static_pages_are_public(client):
+    r = await client.get("/")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+
+
+async def test_healthz_does_a_database_round_trip(client):
+    r = await client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json()["status"] == "ok"
+    assert r.json()["database"] in {"sqlite", "postgres"}
