@@ -82,7 +82,7 @@ from .model import (
     ZScore,
 )
 from .numbers import Exact
-from .panel import ASPECT_STATUSES, FINAL_STATUSES, PanelMarks
+from .panel import ACTION_STATUSES, ASPECT_STATUSES, FINAL_STATUSES, PanelMarks
 from .promotion import (
     SKILL_LEVEL_NAMES,
     AdvancementPolicy,
@@ -119,6 +119,7 @@ from .standardize import standardize
 from .validate import check_scheme, validate_scheme
 
 __all__ = [
+    "ACTION_STATUSES",
     "advance",
     "assign_awards",
     "check_scheme",

@@ -20,7 +20,7 @@ from typing import Sequence
 
 import msgspec
 
-from .engine import SchemePlan, compile_scheme, evaluate_entry, finish_event, prepare_marks
+from .engine import SchemePlan, compile_scheme, evaluate_entry, finish_event, paused_gc, prepare_marks
 from .model import Entry, Judge, Mark, MeasurementAspect, Scheme, TieDecision
 from .numbers import Exact, canonical, exact_context
 from .panel import OK, PanelMarks
@@ -113,8 +113,8 @@ def what_if(
     event: str | None = None,
 ) -> WhatIfResult:
     """Recompute the event with ``judge``'s marks replaced by the mean of the rest of each panel."""
-    plan = compile_scheme(scheme)
-    with exact_context():
+    with exact_context(), paused_gc():
+        plan = compile_scheme(scheme)
         entry_list, prepared = prepare_marks(plan, marks, entries, judges)
         before = finish_event(plan, [evaluate_entry(plan, e, prepared.get(e.id, {})) for e in entry_list],
                               decisions, event)
@@ -136,8 +136,9 @@ def what_if(
         after = finish_event(plan, [evaluate_entry(plan, e, changed.get(e.id, {})) for e in entry_list],
                              decisions, event)
     changes = []
+    after_by_id = {e.entry.id: e for e in after.entries}
     for b in before.entries:
-        a = after.entry(b.entry.id)
+        a = after_by_id[b.entry.id]
         if (b.total, b.rank, b.award) != (a.total, a.rank, a.award):
             changes.append(WhatIfChange(entry=b.entry.id, total_before=b.total, total_after=a.total,
                                         rank_before=b.rank, rank_after=a.rank, award_before=b.award,

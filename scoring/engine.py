@@ -17,14 +17,17 @@ panel looks wrong, a slow pass over its rows names each offending row.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import gc
+from contextlib import contextmanager
+from decimal import Decimal, Inexact, InvalidOperation
 from fractions import Fraction
 from operator import attrgetter
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from .awards import assign_awards
 from .errors import InvalidMarks, Problem
 from .model import (
+    Criterion,
     DoubleMarkingArbiterRule,
     DoubleMarkingRule,
     Entry,
@@ -36,14 +39,25 @@ from .model import (
     Scheme,
     TieDecision,
 )
-from .numbers import ZERO, canonical, exact_context, exact_mul, exact_ratio, exact_sum, round_exact, round_ratio
+from .numbers import (
+    DECIMAL_MODES,
+    ROUNDER,
+    STICKY,
+    ZERO,
+    canonical,
+    exact_context,
+    exact_mul,
+    exact_ratio,
+    exact_sum,
+    quantum,
+    round_exact,
+)
 from .panel import (
     FINAL_STATUSES,
     INCOMPLETE,
-    NEEDS_REMARK,
     OK,
-    Outcome,
     PanelMarks,
+    compile_measurement,
     compile_rule,
     counts_own_panel,
     fmt,
@@ -68,6 +82,25 @@ from .validate import check_scheme, effective_rule, mark_scale, rule_output_rang
 
 JUDGEMENT_SCORES = frozenset(Decimal(i) for i in range(4))
 MAX_PROBLEMS = 200  # enough to fix a file; a million bad rows need not all be listed
+MAX_PLACES = 20  # decimal places named as the cause when a mark is too precise for exact scoring
+
+
+@contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector while an event is computed.
+
+    Scoring allocates a few hundred thousand containers that all stay alive until the result is
+    returned; the collector would re-walk them again and again (about half the run time at 10^6 marks)
+    and could free nothing, since score data holds no reference cycles.  Reference counting still frees
+    everything as usual; the collector resumes, as it was, on exit.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # ------------------------------------------------------------------------------------ compiled scheme
@@ -77,7 +110,7 @@ class AspectPlan:
     """An aspect with everything resolved that does not depend on marks."""
 
     __slots__ = ("aspect", "criterion", "n", "lo", "hi", "judgement", "fn", "own_count", "smul", "sdiv",
-                 "places", "mode", "rule", "max_rounds", "references")
+                 "places", "mode", "quantum", "rmode", "rule", "max_rounds", "references", "n_max", "evaluate")
 
     def __init__(self, scheme: Scheme, aspect, criterion_id: str):
         self.aspect = aspect
@@ -91,7 +124,7 @@ class AspectPlan:
         if isinstance(aspect, MeasurementAspect):
             self.n = 1
             self.lo, self.hi = (None, None) if aspect.bands else (ZERO, aspect.max)
-            self.fn = _measurement_fn(aspect)
+            self.fn = compile_measurement(aspect)
             self.own_count = False
         else:
             self.n = aspect.judges
@@ -109,6 +142,13 @@ class AspectPlan:
                 self.smul, self.sdiv = aspect.max, out_max
         r = scheme.rounding.aspect
         self.places, self.mode = (r.places, r.mode) if r is not None else (None, None)
+        self.quantum = quantum(r.places) if r is not None else None
+        self.rmode = DECIMAL_MODES[r.mode] if r is not None else None
+        # The fast pass-2 check: more marks than this, or a rule that sorts out roles by round or judge,
+        # sends the panel to the row-by-row path.
+        measurement = isinstance(aspect, MeasurementAspect)
+        self.n_max = 0 if self.own_count else (1 << 30 if measurement else self.n)
+        self.evaluate = _make_evaluator(self)
 
 
 class SchemePlan:
@@ -135,29 +175,6 @@ def compile_scheme(scheme: Scheme) -> SchemePlan:
     return SchemePlan(scheme)
 
 
-def _measurement_fn(aspect: MeasurementAspect):
-    bands = sorted(aspect.bands, key=lambda b: b.within) if aspect.bands else None
-
-    def measurement(p: PanelMarks) -> Outcome:
-        v = p.values
-        if v[0] != v[-1]:
-            return Outcome(None, None, NEEDS_REMARK, (),
-                           f"recorded measurements disagree ({', '.join(fmt(x) for x in v)}); record one agreed value",
-                           tuple(range(len(v))))
-        used = range(len(v))
-        if bands is None:
-            return Outcome(v[0], 1, OK, used)
-        deviation = abs(v[0])
-        for band in bands:
-            if deviation <= band.within:
-                return Outcome(band.mark, 1, OK, used,
-                               f"deviation {fmt(v[0])}: |{fmt(v[0])}| ≤ {fmt(band.within)} → {fmt(band.mark)}")
-        return Outcome(ZERO, 1, OK, used,
-                       f"deviation {fmt(v[0])} is outside every band (largest {fmt(bands[-1].within)}) → 0")
-
-    return measurement
-
-
 # ------------------------------------------------------------------------------------ marks → panels
 
 
@@ -172,7 +189,9 @@ class _Problems:
 
     def row(self, m: Mark) -> int:
         if self._index is None:
-            self._index = {id(x): i for i, x in enumerate(self.marks)}
+            self._index = {}
+            for i, x in enumerate(self.marks):
+                self._index.setdefault(id(x), i)
         return self._index[id(m)]
 
     def add(self, code: str, m: Mark, field: str, message: str) -> None:
@@ -188,10 +207,10 @@ class _Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
+            self.items.sort(key=_problem_order)
             if self.count > len(self.items):
                 self.items.append(Problem(code="too_many_problems", path="marks",
                                           message=f"{self.count - len(self.items)} further problem(s) not listed"))
-            self.items.sort(key=_problem_order)
             raise InvalidMarks(self.items)
 
 
@@ -216,19 +235,63 @@ def prepare_marks(
     entry_ids = {e.id for e in entry_list} if entry_list is not None else None
     judge_ids = {j.id for j in judges} if judges is not None else None
 
-    grouped: dict[str, dict[str, list[Mark]]] = {}
-    for m in marks:
+    # Pass 1, the only one over every mark: group first-round marks as entry → aspect → judge → mark,
+    # reading each Mark once in the order it sits in memory.  Everything unusual (later rounds, a judge
+    # marking a panel twice) is set aside and handled panel by panel on the slow path below.
+    if set(map(attrgetter("round"), marks)) <= {1}:
+        first, later = marks, []
+    else:
+        first = [m for m in marks if m.round == 1]
+        later = [m for m in marks if m.round != 1]
+    # Every panel slot is made up front from the roster and scheme ids: lookups then compare against
+    # those few strings, which stay in cache, instead of against keys scattered across a million decoded
+    # marks — about half the cost of this loop when marks arrive in no particular order.
+    aspect_ids = list(plan.aspects)
+
+    def slots() -> dict[str, dict[str, Decimal]]:
+        return {aspect_id: {} for aspect_id in aspect_ids}
+
+    grouped: dict[str, dict[str, dict[str, Decimal]]] = {e.id: slots() for e in entry_list} if entry_list else {}
+    strays: list[Mark] = []  # marks for an aspect the scheme does not have
+    last_entry = None
+    e: dict[str, dict[str, Decimal]] = {}
+    for m in first:
+        # Marks come in runs of one entry (a marking form, a query ordered by entry): look the entry up
+        # once per run.  An equal string compares faster than a dict lookup hashes a fresh one.
+        entry_id = m.entry
+        if entry_id != last_entry:
+            e = grouped.get(entry_id)
+            if e is None:
+                grouped[entry_id] = e = slots()
+            last_entry = entry_id
+        p = e.get(m.aspect)
+        if p is None:
+            strays.append(m)
+            continue
+        p[m.judge] = m.mark
+    slow: set[tuple[str, str]] = set()
+    for m in later:
         e = grouped.get(m.entry)
         if e is None:
-            grouped[m.entry] = e = {}
-        rows = e.get(m.aspect)
-        if rows is None:
-            e[m.aspect] = [m]
+            grouped[m.entry] = e = slots()
+        if m.aspect in e:
+            slow.add((m.entry, m.aspect))
         else:
-            rows.append(m)
+            strays.append(m)
+    for m in strays:
+        problems.add("unknown_aspect", m, "aspect", f"no aspect {m.aspect!r} in scheme {plan.scheme.id!r}")
+
+    if sum(sum(map(len, e.values())) for e in grouped.values()) != len(first) - len(strays):
+        # Fewer filled slots than first-round marks: some judge marked a panel twice; find those panels.
+        seen: set[tuple[str, str, str]] = set()
+        for m in first:
+            key = (m.entry, m.aspect, m.judge)
+            if key in seen:
+                slow.add((m.entry, m.aspect))
+            seen.add(key)
 
     # Whole-file checks as set differences (C speed); rows are located only when something is wrong.
-    if entry_ids is not None and not grouped.keys() <= entry_ids:
+    if entry_ids is not None and len(grouped) > len(entry_ids):
         unknown = grouped.keys() - entry_ids
         for m in marks:
             if m.entry in unknown:
@@ -239,8 +302,6 @@ def prepare_marks(
             for m in marks:
                 if m.judge in unknown_judges:
                     problems.add("unknown_judge", m, "judge", f"no judge {m.judge!r} on this event's panel")
-    rounds = set(map(attrgetter("round"), marks))
-    only_first_round = rounds <= {1}
 
     school_of = {e.id: e.school for e in entry_list} if entry_list is not None else {}
     conflicted: dict[str, frozenset[str]] = {}
@@ -251,45 +312,66 @@ def prepare_marks(
                 by_school.setdefault(j.school, set()).add(j.id)
         conflicted = {s: frozenset(ids) for s, ids in by_school.items()}
 
+    # Pass 2, per panel: size, range (both ends of the sorted panel) and judgement scores at once.
     aspects = plan.aspects
+    limits = {aid: (ap.n_max, ap.lo, ap.hi, ap.judgement) for aid, ap in aspects.items()}
     prepared: dict[str, dict[str, PanelMarks]] = {}
+    recusals: list[tuple[str, str, frozenset[str]]] = []
     for entry_id, panels in grouped.items():
         out: dict[str, PanelMarks] = {}
         prepared[entry_id] = out
         recused = conflicted.get(school_of.get(entry_id)) if conflicted else None
-        for aspect_id, rows in panels.items():
-            ap = aspects.get(aspect_id)
-            if ap is None:
-                for m in rows:
-                    problems.add("unknown_aspect", m, "aspect", f"no aspect {m.aspect!r} in scheme {plan.scheme.id!r}")
+        for aspect_id, by_judge in panels.items():
+            if not by_judge or (slow and (entry_id, aspect_id) in slow):
                 continue
-            panel = None
-            if only_first_round:
-                by_judge = {m.judge: m.mark for m in rows}
-                if len(by_judge) == len(rows):
-                    try:
-                        values = sorted(by_judge.values())
-                        fits = _panel_fits(ap, values)
-                    except InvalidOperation:  # NaN does not compare
-                        fits = False
-                    if fits:
-                        panel = PanelMarks(by_judge, values)
+            n_max, lo, hi, judgement = limits[aspect_id]
+            try:
+                values = sorted(by_judge.values())
+                if lo is None:
+                    fits = len(values) <= n_max and values[0].is_finite() and values[-1].is_finite()
+                else:
+                    fits = (len(values) <= n_max and lo <= values[0] and values[-1] <= hi
+                            and (not judgement or JUDGEMENT_SCORES.issuperset(values)))
+            except InvalidOperation:  # NaN does not compare
+                fits = False
+            if not fits:
+                slow.add((entry_id, aspect_id))
+                continue
+            if recused is not None and not recused.isdisjoint(by_judge):
+                recusals.append((entry_id, aspect_id, recused))
+            out[aspect_id] = PanelMarks(by_judge, values)
+
+    if slow or recusals:
+        rows = _rows_of(marks, slow | {(e, a) for e, a, _ in recusals})
+        for entry_id, aspect_id in sorted(slow):
+            panel = _prepare_slowly(aspects[aspect_id], rows[(entry_id, aspect_id)], problems)
             if panel is None:
-                panel = _prepare_slowly(ap, rows, problems)
-                if panel is None:
-                    continue
+                continue
+            recused = conflicted.get(school_of.get(entry_id)) if conflicted else None
             if recused is not None and not recused.isdisjoint(panel.by_judge):
-                for m in rows:
-                    if m.judge in recused:
-                        problems.add("recusal_conflict", m, "judge",
-                                     f"judge {m.judge!r} is from school {school_of[entry_id]!r}, the school of entry "
-                                     f"{entry_id!r}, and may not mark it")
-            out[aspect_id] = panel
+                recusals.append((entry_id, aspect_id, recused))
+            prepared[entry_id][aspect_id] = panel
+        for entry_id, aspect_id, recused in recusals:
+            for m in rows[(entry_id, aspect_id)]:
+                if m.judge in recused:
+                    problems.add("recusal_conflict", m, "judge",
+                                 f"judge {m.judge!r} is from school {school_of[entry_id]!r}, the school of entry "
+                                 f"{entry_id!r}, and may not mark it")
     problems.raise_if_any()
 
     if entry_list is None:
         entry_list = [Entry(id=eid) for eid in sorted(grouped)]
     return entry_list, prepared
+
+
+def _rows_of(marks: Sequence[Mark], keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[Mark]]:
+    """The rows of the given panels, in file order (one scan, only when some panel needs its rows)."""
+    rows: dict[tuple[str, str], list[Mark]] = {k: [] for k in keys}
+    for m in marks:
+        bucket = rows.get((m.entry, m.aspect))
+        if bucket is not None:
+            bucket.append(m)
+    return rows
 
 
 def _check_roster(entries, judges, problems: _Problems) -> None:
@@ -312,19 +394,6 @@ def _check_roster(entries, judges, problems: _Problems) -> None:
                                      "skill levels run from 5 (五级/初级工) to 1 (一级/高级技师)")
 
 
-def _panel_fits(ap: AspectPlan, values: list[Decimal]) -> bool:
-    """Fast whole-panel check: size, range at both ends, judgement scores 0–3 whole."""
-    if ap.own_count or (len(values) > ap.n and not isinstance(ap.aspect, MeasurementAspect)):
-        return False
-    if ap.lo is None:
-        return values[0].is_finite() and values[-1].is_finite()
-    if values[0] < ap.lo or values[-1] > ap.hi:
-        return False
-    if ap.judgement:
-        return JUDGEMENT_SCORES.issuperset(values)
-    return True
-
-
 def _prepare_slowly(ap: AspectPlan, rows: list[Mark], problems: _Problems) -> PanelMarks | None:
     """Check one panel row by row; name every bad row; build the panel if nothing is wrong."""
     before = problems.count
@@ -339,14 +408,14 @@ def _prepare_slowly(ap: AspectPlan, rows: list[Mark], problems: _Problems) -> Pa
             allowed = "1 (first marks), 2 (third marker) or 3 (arbiter)" if ap.max_rounds else "1 or more"
             problems.add("invalid_round", m, "round", f"round {m.round} is not valid here; use {allowed}")
             continue
+        if ap.judgement and v not in JUDGEMENT_SCORES:
+            problems.add("judgement_mark_invalid", m, "mark",
+                         f"judgement aspect {aspect.id!r} takes whole scores 0, 1, 2 or 3; got {fmt(v)}")
+            continue
         if ap.lo is not None and not (ap.lo <= v <= ap.hi):
             side = "above the maximum" if v > ap.hi else "below the minimum"
             problems.add("mark_out_of_range", m, "mark",
                          f"mark {fmt(v)} for aspect {aspect.id!r} is {side} (allowed {fmt(ap.lo)}..{fmt(ap.hi)})")
-            continue
-        if ap.judgement and v not in JUDGEMENT_SCORES:
-            problems.add("judgement_mark_invalid", m, "mark",
-                         f"judgement aspect {aspect.id!r} takes whole scores 0, 1, 2 or 3; got {fmt(v)}")
             continue
         good.append(m)
 
@@ -420,37 +489,61 @@ def _involved(panel: PanelMarks, refs: Sequence) -> tuple[MarkRef, ...]:
 
 
 def evaluate_aspect(ap: AspectPlan, panel: PanelMarks | None) -> AspectResult:
-    """One panel → one aspect result (the hot path of the whole core)."""
-    aspect = ap.aspect
-    if panel is None:
-        return AspectResult(aspect.id, ap.criterion, INCOMPLETE, None, "no marks recorded")
-    if not ap.own_count and len(panel.values) < ap.n:
-        return AspectResult(aspect.id, ap.criterion, INCOMPLETE, None,
-                            f"{len(panel.values)} of {ap.n} marks recorded; the score waits for the missing marks",
-                            _involved(panel, sorted(panel.by_judge)), panel=panel)
-    o = ap.fn(panel)
-    num = o.num
-    if num is None:
-        return AspectResult(aspect.id, ap.criterion, o.status, None, o.reason, _involved(panel, o.involved),
-                            panel=panel)
-    den = o.den
-    if type(num) is Fraction or type(den) is Fraction:
-        # Only a what-if recompute (a judge replaced by the panel average) feeds fractions in.
-        value = Fraction(num) / Fraction(den)
-        if ap.smul is not None:
-            value = value * Fraction(ap.smul) / Fraction(ap.sdiv)
-        mark = round_exact(value, ap.places, ap.mode) if ap.places is not None else canonical(value)
-        num, den = Decimal(value.numerator), Decimal(value.denominator)
-    else:
-        if ap.smul is not None:
-            num = num * ap.smul
-            den = den * ap.sdiv
-        mark = round_ratio(num, den, ap.places, ap.mode) if ap.places is not None else exact_ratio(num, den)
-    status = o.status
-    if status == OK:
-        return AspectResult(aspect.id, ap.criterion, OK, mark, o.reason, NO_MARKS, num, den, panel)
-    return AspectResult(aspect.id, ap.criterion, status, mark, o.reason, _involved(panel, o.involved),
-                        num, den, panel)
+    """One panel → one aspect result."""
+    return ap.evaluate(panel)
+
+
+def _make_evaluator(ap: AspectPlan):
+    """The aspect's evaluation as one closure with every constant bound: the hot path of the core.
+
+    (Closure variables are read faster than attributes, and there are 10^5 panels per event.)
+    """
+    aspect_id, criterion_id, fn, n, own_count = ap.aspect.id, ap.criterion, ap.fn, ap.n, ap.own_count
+    smul, sdiv, places, mode, q, rmode = ap.smul, ap.sdiv, ap.places, ap.mode, ap.quantum, ap.rmode
+    divide = STICKY.divide
+
+    def evaluate(panel: PanelMarks | None) -> AspectResult:
+        if panel is None:
+            return AspectResult(aspect_id, criterion_id, INCOMPLETE, None, "no marks recorded")
+        if not own_count and len(panel.values) < n:
+            return AspectResult(aspect_id, criterion_id, INCOMPLETE, None,
+                                f"{len(panel.values)} of {n} marks recorded; the score waits for the missing marks",
+                                _involved(panel, sorted(panel.by_judge)), panel=panel)
+        num, den, status, _, reason, involved = fn(panel)
+        if num is None:
+            return AspectResult(aspect_id, criterion_id, status, None, reason, _involved(panel, involved), panel=panel)
+        if type(num) is Fraction or type(den) is Fraction:
+            # Only a what-if recompute (a judge replaced by the panel average) feeds fractions in.
+            value = Fraction(num) / Fraction(den)
+            if smul is not None:
+                value = value * Fraction(smul) / Fraction(sdiv)
+            mark = round_exact(value, places, mode) if places is not None else canonical(value)
+            num, den = Decimal(value.numerator), Decimal(value.denominator)
+        else:
+            if smul is not None:
+                num = num * smul
+                den = den * sdiv
+            if places is None:
+                mark = exact_ratio(num, den)
+            elif den == 1:
+                mark = num.quantize(q, rounding=rmode, context=ROUNDER)
+            else:
+                # round-to-odd at 60 digits, then the declared rounding: equals rounding num/den once
+                mark = divide(num, den).quantize(q, rounding=rmode, context=ROUNDER)
+        if status == OK:
+            return AspectResult(aspect_id, criterion_id, OK, mark, reason, NO_MARKS, num, den, panel)
+        return AspectResult(aspect_id, criterion_id, status, mark, reason, _involved(panel, involved),
+                            num, den, panel)
+
+    return evaluate
+
+
+def _sum(values: list) -> object:
+    """Exact sum: plain Decimal addition, unless a non-terminating fraction is among the values."""
+    try:
+        return sum(values, ZERO)
+    except TypeError:  # Decimal + Fraction is refused by design; add them as fractions
+        return exact_sum(values)
 
 
 def _criterion_result(criterion_id: str, aspects: list[AspectResult], weight, rounding) -> CriterionResult:
@@ -465,7 +558,7 @@ def _criterion_result(criterion_id: str, aspects: list[AspectResult], weight, ro
             status = ENTRY_PENDING
     if status != ENTRY_FINAL:
         return CriterionResult(criterion_id, status, None, None, None, aspects)
-    unrounded = sum(marks, ZERO) if all(type(m) is Decimal for m in marks) else exact_sum(marks)
+    unrounded = _sum(marks)
     score = round_exact(unrounded, rounding.places, rounding.mode) if rounding is not None else unrounded
     weighted = score if weight is None else exact_mul(score, weight)
     return CriterionResult(criterion_id, status, score, unrounded, weighted, aspects)
@@ -476,7 +569,7 @@ def evaluate_entry(plan: SchemePlan, entry: Entry, panels: Mapping[str, PanelMar
     crounding = plan.criterion_rounding
     get = panels.get
     for (criterion_id, aspect_plans), weight in zip(plan.criteria, plan.weights):
-        results = [evaluate_aspect(ap, get(ap.aspect.id)) for ap in aspect_plans]
+        results = [ap.evaluate(get(ap.aspect.id)) for ap in aspect_plans]
         criteria.append(_criterion_result(criterion_id, results, weight, crounding))
     status = ENTRY_FINAL
     for c in criteria:
@@ -489,8 +582,7 @@ def evaluate_entry(plan: SchemePlan, entry: Entry, panels: Mapping[str, PanelMar
         status = ENTRY_WITHDRAWN
     if status != ENTRY_FINAL:
         return EntryResult(entry, status, None, None, criteria)
-    parts = [c.weighted for c in criteria]
-    unrounded = sum(parts, ZERO) if all(type(p) is Decimal for p in parts) else exact_sum(parts)
+    unrounded = _sum([c.weighted for c in criteria])
     r = plan.total_rounding
     total = round_exact(unrounded, r.places, r.mode) if r is not None else unrounded
     return EntryResult(entry, ENTRY_FINAL, total, unrounded, criteria)
@@ -513,12 +605,31 @@ def compute_event(
 
     Raises ``InvalidScheme`` or ``InvalidMarks`` (every problem listed) before computing anything.
     """
-    plan = compile_scheme(scheme)
-    with exact_context():
+    with exact_context(), paused_gc():
+        plan = compile_scheme(scheme)
         entry_list, prepared = prepare_marks(plan, marks, entries, judges)
         empty: dict[str, PanelMarks] = {}
-        results = [evaluate_entry(plan, e, prepared.get(e.id, empty)) for e in entry_list]
+        try:
+            results = [evaluate_entry(plan, e, prepared.get(e.id, empty)) for e in entry_list]
+        except Inexact:
+            raise _too_precise(marks) from None
         return finish_event(plan, results, decisions, event)
+
+
+def _too_precise(marks: Sequence[Mark]) -> InvalidMarks:
+    """Exact arithmetic runs at 60 significant digits; only absurdly precise marks (say 50 decimals) can
+    exceed that, and checking every mark's digits up front would cost more than the rest of validation.
+    So the EXACT context's Inexact trap is the check, and this names the rows responsible."""
+    problems = _Problems(marks)
+    for m in marks:
+        if m.mark.is_finite() and m.mark.as_tuple().exponent < -MAX_PLACES:
+            problems.add("too_precise", m, "mark",
+                         f"mark {m.mark} has more than {MAX_PLACES} decimal places; exact scoring cannot keep "
+                         "all its digits")
+    if not problems.items:  # pragma: no cover - the trap fired for a reason the scan does not know
+        problems.add_general("too_precise", "marks", "marks carry more digits than exact scoring supports")
+    problems.raise_if_any()
+    raise AssertionError("unreachable")
 
 
 def finish_event(plan: SchemePlan, results: list[EntryResult], decisions: Sequence[TieDecision],
@@ -578,29 +689,30 @@ def evaluate_panel(
     aspect is validated inside ``scheme`` (default: a one-aspect scheme with no rounding), and the marks
     are validated exactly as in :func:`compute_event`.
     """
-    from .model import Criterion
     if scheme is None:
         scheme = Scheme(id="panel", criteria=[Criterion(id="c", aspects=[aspect])])
     plan = compile_scheme(scheme)
     ap = plan.aspects[aspect.id]
     if isinstance(marks, Mapping):
-        rows = [Mark(entry="entry", judge=j, aspect=aspect.id, mark=Decimal(v)) for j, v in marks.items()]
+        rows = [Mark(entry="entry", judge=j, aspect=aspect.id, mark=_decimal(v)) for j, v in marks.items()]
     else:
         rows = [m if isinstance(m, Mark) else Mark(entry="entry", judge=f"J{i + 1}", aspect=aspect.id,
-                                                   mark=Decimal(m))
+                                                   mark=_decimal(m))
                 for i, m in enumerate(marks)]
     with exact_context():
         _, prepared = prepare_marks(plan, rows)
         panels = next(iter(prepared.values()), {})
-        return evaluate_aspect(ap, panels.get(aspect.id))
+        try:
+            return evaluate_aspect(ap, panels.get(aspect.id))
+        except Inexact:
+            raise _too_precise(rows) from None
 
 
-def iter_aspects(result: EventResult) -> Iterable[tuple[EntryResult, AspectResult]]:
-    for e in result.entries:
-        for c in e.criteria:
-            for a in c.aspects:
-                yield e, a
-
+def _decimal(value) -> Decimal:
+    # A float has already lost the digits the judge entered (0.1 is 0.1000000000000000055…): refuse it.
+    if isinstance(value, float):
+        raise TypeError(f"mark {value!r} is a float; pass a string, an int or a Decimal")
+    return value if isinstance(value, Decimal) else Decimal(value)
 
 
 def validate_marks(

@@ -12,8 +12,8 @@ import msgspec
 
 from .engine import SchemePlan
 from .model import MeasurementAspect
-from .numbers import exact_context, exact_ratio, fraction_text, round_exact, show
-from .panel import FINAL_STATUSES, PanelMarks, fmt
+from .numbers import exact_context, exact_ratio, fraction_text, plain, round_exact, show
+from .panel import FINAL_STATUSES, Outcome, PanelMarks, fmt
 from .results import AspectResult, EntryResult, EventResult
 
 
@@ -28,6 +28,9 @@ class MarkUse(msgspec.Struct, frozen=True):
 
 
 class AspectExplanation(msgspec.Struct, frozen=True):
+    """One aspect: the rule and parameters, every mark and its fate, the steps, the exact value, the
+    rounding and the published mark (all numbers as text, exactly as published)."""
+
     aspect: str
     name: str
     kind: str
@@ -43,6 +46,8 @@ class AspectExplanation(msgspec.Struct, frozen=True):
 
 
 class CriterionExplanation(msgspec.Struct, frozen=True):
+    """One criterion: the sum of its aspect marks, its rounding and weight, and its aspects."""
+
     criterion: str
     name: str
     status: str
@@ -53,6 +58,8 @@ class CriterionExplanation(msgspec.Struct, frozen=True):
 
 
 class EntryExplanation(msgspec.Struct, frozen=True):
+    """Everything about one entry's result, from marks to rank, award and standardized score."""
+
     event: str
     entry: str
     status: str
@@ -77,7 +84,7 @@ def _rule_parameters(rule) -> tuple[str | None, dict[str, str]]:
     data = msgspec.to_builtins(rule)
     name = data.pop("rule")
     return name, {k: (str(v) if not isinstance(v, (list, dict)) else msgspec.json.encode(v).decode())
-                  for k, v in data.items()}
+                  for k, v in data.items() if v is not None}
 
 
 def _mark_uses(panel: PanelMarks, used, has_value: bool, status: str) -> list[MarkUse]:
@@ -121,7 +128,7 @@ def explain_aspect(plan: SchemePlan, result: AspectResult, display_places: int =
     kind = type(aspect).__struct_config__.tag
     rule_name, params = _rule_parameters(ap.rule)
     if isinstance(aspect, MeasurementAspect):
-        rule_name = "measurement"
+        rule_name = "deviation_bands" if aspect.bands else "agreed_mark"
         params = {"max": fmt(aspect.max)}
         if aspect.bands:
             params["bands"] = ", ".join(f"|dev| ≤ {fmt(b.within)} → {fmt(b.mark)}"
@@ -134,7 +141,7 @@ def explain_aspect(plan: SchemePlan, result: AspectResult, display_places: int =
         complete = ap.own_count or len(panel.values) >= ap.n
         if complete:
             with exact_context():
-                o = ap.fn(panel)
+                o = Outcome(*ap.fn(panel))
             marks = _mark_uses(panel, o.used, o.num is not None, o.status)
             if o.num is not None:
                 combined = exact_ratio(o.num, o.den)
@@ -155,7 +162,7 @@ def explain_aspect(plan: SchemePlan, result: AspectResult, display_places: int =
         exact = exact_ratio(result.num, result.den)
         exact_text = _exact_text(exact, display_places)
         if ap.places is not None:
-            rounding_text = f"{ap.mode} to {ap.places} places: {exact_text} → {fmt(result.mark)}"
+            rounding_text = f"{ap.mode} to {ap.places} places: {exact_text} → {plain(result.mark)}"
             check = round_exact(exact, ap.places, ap.mode)
         else:
             check = exact
@@ -164,7 +171,14 @@ def explain_aspect(plan: SchemePlan, result: AspectResult, display_places: int =
     return AspectExplanation(
         aspect=aspect.id, name=aspect.name, kind=kind, status=result.status, rule=rule_name, parameters=params,
         marks=marks, steps=steps, exact=exact_text, rounding=rounding_text,
-        mark=show(result.mark, display_places) if result.mark is not None else None, reason=result.reason)
+        mark=_digits(result.mark, ap.places is not None, display_places), reason=result.reason)
+
+
+def _digits(value, rounded: bool, display_places: int) -> str | None:
+    """A published value: exactly the declared places if the scheme rounded it, else its exact digits."""
+    if value is None:
+        return None
+    return plain(value) if rounded else show(value, display_places)
 
 
 def _exact_text(value, display_places: int) -> str:
@@ -180,33 +194,35 @@ def explain(result: EventResult, entry_id: str) -> EntryExplanation:
     er: EntryResult = result.entry(entry_id)
     names = {c.id: c for c in scheme.criteria}
     criteria: list[CriterionExplanation] = []
+    rounded_aspects = scheme.rounding.aspect is not None
+    rc, rt = scheme.rounding.criterion, scheme.rounding.total
     for c, weight in zip(er.criteria, plan.weights):
         aspects = [explain_aspect(plan, a, places) for a in c.aspects]
         steps: list[str] = []
         if c.status == "final":
-            parts = " + ".join(show(a.mark, places) for a in c.aspects)
+            parts = " + ".join(_digits(a.mark, rounded_aspects, places) for a in c.aspects)
             steps.append(f"sum of aspect marks: {parts} = {_exact_text(c.unrounded, places)}")
-            r = scheme.rounding.criterion
-            if r is not None:
-                steps.append(f"{r.mode} to {r.places} places: → {fmt(c.score)}")
+            if rc is not None:
+                steps.append(f"{rc.mode} to {rc.places} places: → {plain(c.score)}")
             if weight is not None:
-                steps.append(f"weighted: {show(c.score, places)} × {fmt(weight)} = {_exact_text(c.weighted, places)}")
+                steps.append(f"weighted: {_digits(c.score, rc is not None, places)} × {fmt(weight)} = "
+                             f"{_exact_text(c.weighted, places)}")
         else:
             waiting = [a.aspect for a in c.aspects if a.status not in FINAL_STATUSES]
             steps.append(f"no score yet: {', '.join(waiting)} not final")
         criteria.append(CriterionExplanation(
             criterion=c.criterion, name=names[c.criterion].name, status=c.status, steps=steps,
-            score=show(c.score, places) if c.score is not None else None,
-            weighted=show(c.weighted, places) if c.weighted is not None else None, aspects=aspects))
+            score=_digits(c.score, rc is not None, places),
+            weighted=_digits(c.weighted, False, places), aspects=aspects))
 
     total_steps: list[str] = []
     if er.total is not None:
-        parts = " + ".join(show(c.weighted, places) for c in er.criteria)
-        total_steps.append(f"sum of criterion scores{' (weighted)' if any(plan.weights) else ''}: {parts} = "
+        weighted = any(w is not None for w in plan.weights)
+        parts = " + ".join(_digits(c.weighted, rc is not None and not weighted, places) for c in er.criteria)
+        total_steps.append(f"sum of criterion scores{' (weighted)' if weighted else ''}: {parts} = "
                            f"{_exact_text(er.unrounded_total, places)}")
-        r = scheme.rounding.total
-        if r is not None:
-            total_steps.append(f"{r.mode} to {r.places} places: → {fmt(er.total)}")
+        if rt is not None:
+            total_steps.append(f"{rt.mode} to {rt.places} places: → {plain(er.total)}")
     else:
         total_steps.append(f"no total: the entry is {er.status}")
 
@@ -218,12 +234,12 @@ def explain(result: EventResult, entry_id: str) -> EntryExplanation:
         std_steps.append(f"{s.method}: {s.formula}")
         std_steps.append("parameters: " + ", ".join(f"{k}={v}" for k, v in s.parameters.items()))
         std_steps.extend(s.notes)
-        std_steps.append(f"{entry_id}: raw {show(er.total, places)} → {fmt(er.standardized)}")
+        std_steps.append(f"{entry_id}: raw {_digits(er.total, rt is not None, places)} → {plain(er.standardized)}")
     return EntryExplanation(
         event=result.event, entry=entry_id, status=er.status, criteria=criteria, total_steps=total_steps,
-        total=show(er.total, places) if er.total is not None else None, rank=er.rank, rank_steps=rank_steps,
+        total=_digits(er.total, rt is not None, places), rank=er.rank, rank_steps=rank_steps,
         award=er.award, award_steps=award_steps,
-        standardized=fmt(er.standardized) if er.standardized is not None else None,
+        standardized=plain(er.standardized) if er.standardized is not None else None,
         standardization_steps=std_steps)
 
 
@@ -277,8 +293,7 @@ def render_text(x: EntryExplanation) -> str:
             if a.parameters:
                 lines.append("    parameters: " + ", ".join(f"{k}={v}" for k, v in a.parameters.items()))
             for m in a.marks:
-                flag = "used" if m.used else "not used"
-                lines.append(f"    {m.judge} round {m.round}: {m.mark} — {flag}{'; ' + m.note if m.note else ''}")
+                lines.append(f"    {m.judge} round {m.round}: {m.mark} — {'used' if m.used else (m.note or 'not used')}")
             for s in a.steps:
                 lines.append(f"    {s}")
             if a.rounding:

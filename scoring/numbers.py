@@ -61,10 +61,9 @@ EXACT = Context(
 STICKY = Context(prec=PRECISION, rounding=ROUND_05UP, traps=[InvalidOperation, DivisionByZero, Overflow])
 # quantize() signals Inexact whenever it drops digits, which is the point of rounding; this context only
 # keeps the traps that mean a real error.
-_ROUNDER = Context(prec=PRECISION, traps=[InvalidOperation, Overflow])
+ROUNDER = Context(prec=PRECISION, traps=[InvalidOperation, Overflow])
 
 ZERO = Decimal(0)
-ONE = Decimal(1)
 
 _QUANTA = {p: Decimal(1).scaleb(-p) for p in range(0, 13)}
 
@@ -87,14 +86,14 @@ def round_ratio(num: Decimal, den: Decimal | int, places: int, mode: str) -> Dec
     which equals rounding the exact rational once (see module docstring).
     """
     q = num if den == 1 else STICKY.divide(num, den)
-    return q.quantize(quantum(places), rounding=DECIMAL_MODES[mode], context=_ROUNDER)
+    return q.quantize(quantum(places), rounding=DECIMAL_MODES[mode], context=ROUNDER)
 
 
 def round_exact(value: Exact, places: int, mode: str) -> Decimal:
     """Round an exact value (Decimal or Fraction) to ``places`` decimals with ``mode``."""
     if isinstance(value, Fraction):
         return round_ratio(Decimal(value.numerator), Decimal(value.denominator), places, mode)
-    return value.quantize(quantum(places), rounding=DECIMAL_MODES[mode], context=_ROUNDER)
+    return value.quantize(quantum(places), rounding=DECIMAL_MODES[mode], context=ROUNDER)
 
 
 def round_count(value: Exact, mode: str) -> int:
@@ -147,16 +146,6 @@ def exact_mul(a: Exact, b: Exact) -> Exact:
     return canonical(to_fraction(a) * to_fraction(b))
 
 
-def exact_sub(a: Exact, b: Exact) -> Exact:
-    if isinstance(a, Decimal) and isinstance(b, Decimal):
-        return EXACT.subtract(a, b)
-    return canonical(to_fraction(a) - to_fraction(b))
-
-
-def exact_div(a: Exact, b: Exact | int) -> Exact:
-    return canonical(to_fraction(a) / to_fraction(b))
-
-
 def plain(value: Decimal) -> str:
     """A Decimal as positional digits, never exponent notation ('1E+2' → '100')."""
     return format(value, "f")
@@ -169,7 +158,7 @@ def minimal(value: Decimal) -> str:
     """
     if value == 0:
         return "0"
-    return format(value.normalize(_ROUNDER), "f")
+    return format(value.normalize(ROUNDER), "f")
 
 
 def show(value: Exact, display_places: int) -> str:
@@ -187,7 +176,3 @@ def fraction_text(value: Exact) -> str | None:
     if isinstance(value, Fraction):
         return f"{value.numerator}/{value.denominator}"
     return None
-
-
-def is_finite(value: Decimal) -> bool:
-    return value.is_finite()

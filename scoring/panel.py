@@ -18,13 +18,15 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Callable, NamedTuple, Sequence
 
+import msgspec
+
 from .model import (
     BandToleranceRule,
     ClosestPairRule,
     DoubleMarkingArbiterRule,
     DoubleMarkingRule,
-    Mark,
     MeanRule,
+    MeasurementAspect,
     MedianRule,
     ReferenceBlendRule,
     ToleranceBand,
@@ -32,7 +34,7 @@ from .model import (
     TrimmedSumRule,
     WorldSkillsJudgementRule,
 )
-from .numbers import minimal
+from .numbers import ZERO, minimal
 
 OK = "ok"
 NEEDS_REMARK = "needs_remark"
@@ -46,54 +48,43 @@ ASPECT_STATUSES = (OK, NEEDS_REMARK, NEEDS_THIRD_MARKER, NEEDS_ARBITER, FALLBACK
 FINAL_STATUSES = frozenset({OK, FALLBACK_APPLIED, FLAGGED})
 """Statuses whose mark counts towards totals; the others wait for people (or for marks)."""
 ACTION_STATUSES = frozenset({NEEDS_REMARK, NEEDS_THIRD_MARKER, NEEDS_ARBITER})
+"""Statuses that wait for people: a re-mark, a third marker, an arbiter."""
 
 # Rounds under double marking: the roles are positional so a marks file needs no extra column.
 FIRST_MARKING, THIRD_MARKER, ARBITER = 1, 2, 3
 
 
-class PanelMarks:
+class PanelMarks(msgspec.Struct, gc=False):
     """The marks of one (entry, aspect) panel after validation.
 
     ``by_judge``: each judge's counted mark (their latest round); ``values``: those marks sorted
     ascending; ``round_of``: each judge's counted round when any mark is beyond round 1 (else None);
-    ``superseded``: earlier-round rows replaced by a re-mark, kept for the explanation.
+    ``superseded``: earlier-round rows replaced by a re-mark, kept for the explanation.  (Untracked by
+    the cyclic GC: it only ever holds marks, which cannot form cycles.)
     """
 
-    __slots__ = ("by_judge", "values", "round_of", "superseded")
-
-    def __init__(
-        self,
-        by_judge: dict[str, Decimal],
-        values: list[Decimal],
-        round_of: dict[str, int] | None = None,
-        superseded: list[Mark] | None = None,
-    ):
-        self.by_judge = by_judge
-        self.values = values
-        self.round_of = round_of
-        self.superseded = superseded
-
-    @classmethod
-    def of(cls, marks: dict[str, Decimal] | Sequence[Decimal]) -> "PanelMarks":
-        """A round-1 panel from a judge → mark mapping (or a plain list: judges named J1, J2, …)."""
-        if not isinstance(marks, dict):
-            marks = {f"J{i + 1}": m for i, m in enumerate(marks)}
-        by_judge = {j: Decimal(m) if not isinstance(m, (Decimal, Fraction)) else m for j, m in marks.items()}
-        return cls(by_judge, sorted(by_judge.values()))
+    by_judge: dict
+    values: list
+    round_of: dict | None = None
+    superseded: list | None = None
 
     def round(self, judge: str) -> int:
         return self.round_of.get(judge, 1) if self.round_of else 1
 
     def ordered(self) -> list[tuple[Decimal, str]]:
         """(value, judge) sorted by value then judge id: the order positions refer to."""
-        return sorted(((v, j) for j, v in self.by_judge.items()), key=lambda vj: (vj[0], vj[1]))
+        return sorted((v, j) for j, v in self.by_judge.items())
 
     def in_round(self, rnd: int) -> list[tuple[Decimal, str]]:
         return sorted((v, j) for j, v in self.by_judge.items() if self.round(j) == rnd)
 
 
 class Outcome(NamedTuple):
-    """What a rule made of a panel.  ``num``/``den`` is None when no value may be computed."""
+    """What a rule made of a panel.  ``num``/``den`` is None when no value may be computed.
+
+    The hot paths return a plain 6-tuple in this same layout (a NamedTuple costs a Python-level call to
+    build); callers unpack by position, and ``Outcome(*t)`` gives the named view.
+    """
 
     num: Decimal | Fraction | None
     den: Decimal | int | None
@@ -103,11 +94,13 @@ class Outcome(NamedTuple):
     involved: Sequence = ()
 
 
-RuleFn = Callable[[PanelMarks], Outcome]
+RuleFn = Callable[["PanelMarks"], tuple]
 
 
 def fmt(value) -> str:
     """A mark or gap for a message: exact digits, or a fraction."""
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return str(value.numerator)
@@ -179,6 +172,30 @@ def counts_own_panel(rule) -> bool:
 # ------------------------------------------------------------------------------------------ the rules
 
 
+def compile_measurement(aspect: MeasurementAspect) -> RuleFn:
+    """A measurement aspect as a rule: the one agreed value, or the deviation band it falls in."""
+    bands = sorted(aspect.bands, key=lambda b: b.within) if aspect.bands else None
+
+    def measurement(p: PanelMarks) -> Outcome:
+        v = p.values
+        if v[0] != v[-1]:
+            return Outcome(None, None, NEEDS_REMARK, (),
+                           f"recorded measurements disagree ({', '.join(fmt(x) for x in v)}); record one agreed value",
+                           tuple(range(len(v))))
+        used = range(len(v))
+        if bands is None:
+            return (v[0], 1, OK, used, None, ())
+        deviation = abs(v[0])
+        for band in bands:
+            if deviation <= band.within:
+                return Outcome(band.mark, 1, OK, used,
+                               f"deviation {fmt(v[0])}: |{fmt(v[0])}| ≤ {fmt(band.within)} → {fmt(band.mark)}")
+        return Outcome(ZERO, 1, OK, used,
+                       f"deviation {fmt(v[0])} is outside every band (largest {fmt(bands[-1].within)}) → 0")
+
+    return measurement
+
+
 def _mean(rule: MeanRule, n: int, what: str = "mean rule") -> RuleFn:
     max_spread, flag_spread = rule.max_spread, rule.flag_spread
     used = range(n)
@@ -192,7 +209,7 @@ def _mean(rule: MeanRule, n: int, what: str = "mean rule") -> RuleFn:
                 return breach
             if breach is not None:
                 return Outcome(sum(v), n, breach[0], used, breach[1], _ends(v))
-        return Outcome(sum(v), n, OK, used)
+        return (sum(v), n, OK, used, None, ())
 
     return mean
 
@@ -214,8 +231,8 @@ def _median(rule: MedianRule, n: int) -> RuleFn:
             if breach is not None:
                 status, reason, involved = breach[0], breach[1], _ends(v)
         if odd:
-            return Outcome(v[mid], 1, status, used, reason, involved)
-        return Outcome(v[mid - 1] + v[mid], 2, status, used, reason, involved)
+            return (v[mid], 1, status, used, reason, involved)
+        return (v[mid - 1] + v[mid], 2, status, used, reason, involved)
 
     return median
 
@@ -239,7 +256,7 @@ def _trimmed(k: int, factor: Decimal, as_sum: bool, max_spread, flag_spread, n: 
                 return breach
             if breach is not None:
                 return Outcome(s, den, breach[0], used, breach[1], _ends(v))
-        return Outcome(s, den, OK, used)
+        return (s, den, OK, used, None, ())
 
     return trimmed
 
@@ -268,14 +285,13 @@ def _band_tolerance(rule: BandToleranceRule, n: int) -> RuleFn:
         v = p.values
         middle = v[k:n - k]
         s_kept = sum(middle)
-        s_all = sum(v)
-        band = _band_for(bands_desc, s_kept, kept) if on_kept else _band_for(bands_desc, s_all, n)
+        band = _band_for(bands_desc, s_kept, kept) if on_kept else _band_for(bands_desc, sum(v), n)
         gap = middle[-1] - middle[0]
         flag = _spread_outcome(v, None, flag_spread, "") if flag_spread is not None else None
         if gap <= band.tolerance:
             if flag is not None:
                 return Outcome(s_kept, kept, FLAGGED, used_kept, flag[1], _ends(v))
-            return Outcome(s_kept, kept, OK, used_kept)
+            return (s_kept, kept, OK, used_kept, None, ())
         involved = tuple(range(k, n - k))
         why = (f"middle marks {fmt(middle[0])}..{fmt(middle[-1])} differ by {fmt(gap)}, more than the tolerance "
                f"{fmt(band.tolerance)} of the band from {fmt(band.min)}")
@@ -287,7 +303,7 @@ def _band_tolerance(rule: BandToleranceRule, n: int) -> RuleFn:
                 return Outcome(v[mid], 1, FALLBACK_APPLIED, (mid,), why + "; fallback: median of all marks", involved)
             return Outcome(v[mid - 1] + v[mid], 2, FALLBACK_APPLIED, (mid - 1, mid),
                            why + "; fallback: median of all marks", involved)
-        return Outcome(s_all, n, FALLBACK_APPLIED, used_all, why + "; fallback: mean of all marks", involved)
+        return Outcome(sum(v), n, FALLBACK_APPLIED, used_all, why + "; fallback: mean of all marks", involved)
 
     return band_tolerance
 

@@ -187,7 +187,8 @@ class Skipped(msgspec.Struct, frozen=True):
 
 class AdvancementResult(msgspec.Struct, frozen=True, kw_only=True):
     """``qualified`` in rank order; ``replacements`` got in because ``withdrawn_qualifiers`` withdrew.
-    ``status`` is ``needs_decision`` when a school cap falls inside a tie (nobody may pick)."""
+    ``status`` is ``needs_decision`` when a school cap falls inside a tie: nobody may pick, so the seats
+    those tied entries will fill are held (counted against the quota) and the notes say so."""
 
     status: str
     qualified: list[str]
@@ -268,9 +269,10 @@ def _select(policy: AdvancementPolicy, standings: Sequence[Standing], withdrawn:
     skipped: list[Skipped] = []
     notes: list[str] = []
     taken: dict[str, int] = {}
+    reserved = 0
     status = "final"
     for group in groups:
-        if len(qualified) >= quota:
+        if len(qualified) + reserved >= quota:
             break
         candidates: list[Standing] = []
         for s in group:
@@ -293,26 +295,31 @@ def _select(policy: AdvancementPolicy, standings: Sequence[Standing], withdrawn:
                     skipped.extend(Skipped(s.entry, f"school {school} already has {policy.per_school_cap} "
                                                     "advancing (per-school cap)") for s in members)
                 else:
+                    # Nobody may pick among them, but `room` of them will advance whoever is picked:
+                    # hold those seats so no entry further down takes them meanwhile.
                     status = "needs_decision"
+                    reserved += room
+                    taken[school] = policy.per_school_cap
                     ids = ", ".join(s.entry for s in members)
                     notes.append(f"{ids} of school {school} are tied with room for {room} under the per-school cap; "
-                                 "none advance until a decision names who")
+                                 f"{room} seat(s) held until a decision names who advances")
                     skipped.extend(Skipped(s.entry, "tied at the per-school cap; needs a decision") for s in members)
             candidates = sorted(kept, key=lambda s: s.entry)
         if not candidates:
             continue
-        if len(qualified) + len(candidates) <= quota:
+        seated = len(qualified) + reserved
+        if seated + len(candidates) <= quota:
             accepted = candidates
         else:
             ids = ", ".join(s.entry for s in candidates)
             if policy.ties == "together":
-                if ceiling is not None and len(qualified) + len(candidates) > ceiling:
+                if ceiling is not None and seated + len(candidates) > ceiling:
                     accepted = []
                     notes.append(f"{ids} are tied at the cut; advancing together would pass the hard ceiling "
                                  f"{ceiling}, so none of them advance")
                 else:
                     accepted = candidates
-                    notes.append(f"{ids} are tied at the cut and advance together ({len(qualified) + len(candidates)} "
+                    notes.append(f"{ids} are tied at the cut and advance together ({seated + len(candidates)} "
                                  f"for a quota of {quota})")
             else:
                 accepted = []

@@ -13,6 +13,7 @@ Every placed entry says what separated it from the entry above (``total``, the s
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Callable, Sequence
 
 from .model import (
@@ -24,6 +25,7 @@ from .model import (
     ShareRemaining,
     TieDecision,
 )
+from .numbers import plain
 from .panel import fmt
 from .results import Contender, RankedEntry, RankingResult
 
@@ -63,7 +65,7 @@ def rank(
         else:
             above = groups[-1].members[0].total if groups else None
             groups.append(_Group([c], "total" if groups else None,
-                                 f"total {fmt(c.total)} < {fmt(above)}" if groups else None))
+                                 f"total {_num(c.total)} < {_num(above)}" if groups else None))
 
     notes: list[str] = []
     used_decisions: list[TieDecision] = []
@@ -101,6 +103,11 @@ def rank(
         status = RANKING_FINAL
     return RankingResult(mode=policy.mode, status=status, order=order, unresolved=unresolved,
                          unranked=sorted(unranked), decisions_used=used_decisions, notes=notes)
+
+
+def _num(x) -> str:
+    """A published score as published: its digits as they are (83.10), a fraction as p/q."""
+    return plain(x) if isinstance(x, Decimal) else fmt(x)
 
 
 def _refine(groups: list[_Group], step, criterion_order, decisions, used_decisions, notes) -> list[_Group]:
@@ -142,7 +149,7 @@ def _refine(groups: list[_Group], step, criterion_order, decisions, used_decisio
 def _key_for(step, criterion_order) -> tuple[Callable[[Contender], Any], str, bool, Callable]:
     if isinstance(step, ByTimeUsed):
         return (lambda c: c.time_used), "time_used", False, (
-            lambda a, b: f"time used {fmt(b.time_used)} > {fmt(a.time_used)}")
+            lambda a, b: f"time used {_num(b.time_used)} > {_num(a.time_used)}")
     if isinstance(step, ByCriterionOrder):
         names = list(criterion_order)
         label = "criterion_order"
@@ -158,7 +165,7 @@ def _key_for(step, criterion_order) -> tuple[Callable[[Contender], Any], str, bo
     def describe(a: Contender, b: Contender) -> str:
         for n in names:
             if a.criteria[n] != b.criteria[n]:
-                return f"criterion {n}: {fmt(b.criteria[n])} < {fmt(a.criteria[n])}"
+                return f"criterion {n}: {_num(b.criteria[n])} < {_num(a.criteria[n])}"
         return ""
 
     return key, label, True, describe

@@ -22,23 +22,27 @@ from typing import Literal
 import msgspec
 
 from .model import Rounding, Scheme
-from .numbers import Exact, fraction_text, plain, show
+from .numbers import Exact, fraction_text, minimal, plain, show
 from .results import EventResult, Standing
 
 RESULTS_FORMAT = "jineng.results/1"
 
 
-class Record(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True, kw_only=True):
-    """Base of the file's records: strict when read back, compact when written."""
+class Record(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of the file's records: strict when read back; every field is always written."""
 
 
-class MarkRecord(Record, kw_only=True):
+class CompactRecord(Record, omit_defaults=True, kw_only=True):
+    """Aspect-level records (10^5 of them per event) leave out empty optional fields."""
+
+
+class MarkRecord(CompactRecord, kw_only=True):
     judge: str
     mark: str
     round: int = 1
 
 
-class AspectRecord(Record, kw_only=True):
+class AspectRecord(CompactRecord, kw_only=True):
     status: str
     mark: str | None = None
     exact: str | None = None
@@ -46,7 +50,7 @@ class AspectRecord(Record, kw_only=True):
     involved: list[MarkRecord] = []
 
 
-class CriterionRecord(Record, kw_only=True):
+class CriterionRecord(CompactRecord, kw_only=True):
     status: str
     score: str | None = None
     exact: str | None = None
@@ -66,7 +70,7 @@ class EntryRecord(Record, kw_only=True):
     school: str | None = None
     members: list[MemberRecord] = []
     eligible: bool
-    withdrawn: bool = False
+    withdrawn: bool
     status: str
     total: str | None = None
     total_exact: str | None = None
@@ -141,7 +145,7 @@ class StandardizationRecord(Record, kw_only=True):
 class ResultsDocument(Record, kw_only=True):
     """The whole results file."""
 
-    format: Literal["jineng.results/1"] = RESULTS_FORMAT
+    format: Literal["jineng.results/1"]
     event: str
     status: str
     scheme: SchemeInfo
@@ -167,13 +171,13 @@ def _scheme_info(scheme: Scheme) -> SchemeInfo:
         cmax = sum((a.max for a in c.aspects), Decimal(0))
         total += cmax * (c.weight if c.weight is not None else 1)
         criteria.append(CriterionInfo(
-            id=c.id, name=c.name, max=plain(cmax), weight=plain(c.weight) if c.weight is not None else None,
-            aspects=[AspectInfo(id=a.id, name=a.name, kind=type(a).__struct_config__.tag, max=plain(a.max))
+            id=c.id, name=c.name, max=minimal(cmax), weight=minimal(c.weight) if c.weight is not None else None,
+            aspects=[AspectInfo(id=a.id, name=a.name, kind=type(a).__struct_config__.tag, max=minimal(a.max))
                      for a in c.aspects]))
     r = scheme.rounding
     rounding = {level: RoundingInfo(places=x.places, mode=x.mode) if x is not None else None
                 for level, x in (("aspect", r.aspect), ("criterion", r.criterion), ("total", r.total))}
-    return SchemeInfo(id=scheme.id, name=scheme.name, total=plain(total), criteria=criteria, rounding=rounding,
+    return SchemeInfo(id=scheme.id, name=scheme.name, total=minimal(total), criteria=criteria, rounding=rounding,
                       display_places=r.display_places)
 
 
@@ -212,7 +216,7 @@ def to_document(result: EventResult) -> ResultsDocument:
     awards = result.awards
     std = result.standardization
     return ResultsDocument(
-        event=result.event, status=result.status, scheme=_scheme_info(scheme), entries=entries,
+        format=RESULTS_FORMAT, event=result.event, status=result.status, scheme=_scheme_info(scheme), entries=entries,
         ranking=RankingRecord(mode=ranking.mode, status=ranking.status, unresolved=ranking.unresolved,
                               unranked=ranking.unranked,
                               decisions_used=[msgspec.to_builtins(d) for d in ranking.decisions_used],

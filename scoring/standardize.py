@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
+from math import lcm
 from typing import Mapping
 
 from .model import WorldSkillsScale, ZScore
-from .numbers import DECIMAL_MODES, Exact, quantum, to_fraction
+from .numbers import DECIMAL_MODES, Exact, canonical, quantum
 from .panel import fmt
 from .results import StandardizationResult
 
@@ -27,34 +28,50 @@ def _dec(x: Fraction) -> Decimal:
     return _WIDE.divide(Decimal(x.numerator), Decimal(x.denominator))
 
 
-def _median(values: list[Fraction]) -> Fraction:
-    v = sorted(values)
-    mid = len(v) // 2
-    return v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2
-
-
 def _shown(x: Fraction | Decimal) -> str:
-    if isinstance(x, Fraction) and x.denominator != 1:
-        return f"{_WIDE.quantize(_dec(x), quantum(10)).normalize()} ({fmt(x)})"
+    """A statistic for the formula line: exact when it is, else ≈ 10 places (with the fraction if exact)."""
+    if isinstance(x, Fraction):
+        exact = canonical(x)
+        if isinstance(exact, Decimal):
+            return fmt(exact)
+        return f"≈{fmt(_WIDE.quantize(_dec(x), quantum(10)))} (exactly {fmt(x)})"
+    if len(x.as_tuple().digits) > 20:  # a square root: irrational in general
+        return f"≈{fmt(_WIDE.quantize(x, quantum(10)))}"
     return fmt(x)
+
+
+def _on_common_denominator(values) -> tuple[list[int], int]:
+    """Exact values as integers over one common denominator: statistics then need only integer
+    arithmetic (Fraction arithmetic over thousands of totals is needlessly slow)."""
+    ratios = [v.as_integer_ratio() for v in values]
+    common = lcm(*(d for _, d in ratios)) if ratios else 1
+    return [n * (common // d) for n, d in ratios], common
+
+
+def _median_int(ints: list[int]) -> Fraction:
+    v = sorted(ints)
+    mid = len(v) // 2
+    return Fraction(v[mid]) if len(v) % 2 else Fraction(v[mid - 1] + v[mid], 2)
 
 
 def standardize(scores: Mapping[str, Exact], method: WorldSkillsScale | ZScore) -> StandardizationResult:
     """Standardize raw totals (entry → exact total) with a declared method."""
-    raw = {e: to_fraction(v) for e, v in scores.items()}
-    values = list(raw.values())
-    n = len(values)
+    entries = list(scores)
+    ints, common = _on_common_denominator([scores[e] for e in entries])
+    n = len(ints)
+    total = sum(ints)
+    # Σ(x − mean)² over the common denominator, exactly: (n·Σx² − (Σx)²) / n
+    squares = Fraction(n * sum(x * x for x in ints) - total * total, n * common * common) if n else Fraction(0)
     notes: list[str] = []
     rounding = method.rounding
     if isinstance(method, WorldSkillsScale):
-        center_raw = _median(values) if values else Fraction(0)
+        center_raw = _median_int(ints) / common if n else Fraction(0)
         if method.dispersion == "sd":
-            mean = sum(values, Fraction(0)) / n if n else Fraction(0)
-            variance = sum(((x - mean) ** 2 for x in values), Fraction(0)) / n if n else Fraction(0)
-            dispersion = _dec(variance).sqrt(_WIDE)
+            dispersion = _dec(squares / n).sqrt(_WIDE) if n else Decimal(0)
             disp_text = f"population SD {_shown(dispersion)}"
         else:
-            mad = _median([abs(x - center_raw) for x in values]) if values else Fraction(0)
+            mid = center_raw * common
+            mad = _median_int([abs(2 * x - 2 * mid) for x in ints]) / (2 * common) if n else Fraction(0)
             dispersion = _WIDE.multiply(_dec(mad), method.mad_factor)
             disp_text = f"MAD {_shown(mad)} × {fmt(method.mad_factor)} = {_shown(dispersion)}"
         center, spread = method.center, method.spread
@@ -70,12 +87,11 @@ def standardize(scores: Mapping[str, Exact], method: WorldSkillsScale | ZScore) 
         notes.append(f"median {_shown(center_raw)}, {disp_text}; the spread {fmt(spread)} is a declared "
                      "parameter, not an official WorldSkills constant")
     else:
-        center_raw = sum(values, Fraction(0)) / n if n else Fraction(0)
+        center_raw = Fraction(total, n * common) if n else Fraction(0)
         if method.sd_of == "sample" and n < 2:
             dispersion = Decimal(0)
             notes.append("sample SD needs at least two scores")
         else:
-            squares = sum(((x - center_raw) ** 2 for x in values), Fraction(0))
             variance = squares / (n - 1 if method.sd_of == "sample" else n) if n else Fraction(0)
             dispersion = _dec(variance).sqrt(_WIDE)
         center, spread = method.mean, method.sd
@@ -90,11 +106,15 @@ def standardize(scores: Mapping[str, Exact], method: WorldSkillsScale | ZScore) 
     out: dict[str, Decimal] = {}
     if dispersion == 0:
         notes.append("all raw scores are equal (no dispersion): every entry gets the centre value")
-    for entry, x in raw.items():
-        if dispersion == 0:
+    # (x − centre) over the common denominator: x·common is an integer, centre·common a half-integer at worst
+    c2 = center_raw * common * 2
+    scale = _WIDE.multiply(Decimal(2 * common), dispersion) if dispersion != 0 else None
+    for entry, x in zip(entries, ints):
+        if scale is None:
             value = Decimal(center)
         else:
-            offset = _WIDE.divide(_WIDE.multiply(spread, _dec(x - center_raw)), dispersion)
+            diff2 = Fraction(2 * x) - c2  # 2·common·(x − centre), exact
+            offset = _WIDE.divide(_WIDE.multiply(spread, _dec(diff2)), scale)
             value = _WIDE.add(center, offset)
         out[entry] = value.quantize(q, rounding=mode, context=_WIDE)
     return StandardizationResult(

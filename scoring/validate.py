@@ -44,9 +44,7 @@ from .model import (
     DoubleMarkingArbiterRule,
     DoubleMarkingRule,
     JudgementAspect,
-    MeanRule,
     MeasurementAspect,
-    MedianRule,
     PanelAspect,
     RatioTier,
     ReferenceBlendRule,
@@ -58,7 +56,6 @@ from .model import (
     TopKTier,
     TrimmedMeanRule,
     TrimmedSumRule,
-    WorldSkillsJudgementRule,
     WorldSkillsScale,
     ZScore,
 )
@@ -187,6 +184,10 @@ def _finite(value: Decimal) -> bool:
     return value.is_finite()
 
 
+def _tag(rule) -> str:
+    return type(rule).__struct_config__.tag
+
+
 def _check_aspect(scheme: Scheme, aspect, apath: str, bad) -> None:
     if isinstance(aspect, MeasurementAspect):
         if aspect.bands is not None:
@@ -221,12 +222,12 @@ def _check_rule_fits(rule, aspect, apath: str, bad) -> None:
     if isinstance(rule, (TrimmedMeanRule, TrimmedSumRule, BandToleranceRule, ReferenceBlendRule)):
         if drop >= 0 and n - 2 * drop < 1:
             bad("panel_size_too_small", where,
-                f"{rule.rule} drops {drop} highest and {drop} lowest: {n} judge(s) leave no mark")
+                f"{_tag(rule)} drops {drop} highest and {drop} lowest: {n} judge(s) leave no mark")
     if isinstance(rule, ClosestPairRule) and n != 3:
         bad("panel_size_mismatch", where, f"closest_pair needs exactly 3 judges, aspect {aspect.id!r} has {n}")
     if isinstance(rule, (DoubleMarkingRule, DoubleMarkingArbiterRule)) and n != 2:
         bad("panel_size_mismatch", where,
-            f"{rule.rule} needs exactly 2 first markers (judges: 2), aspect {aspect.id!r} has {n}")
+            f"{_tag(rule)} needs exactly 2 first markers (judges: 2), aspect {aspect.id!r} has {n}")
     if isinstance(rule, (BandToleranceRule, ReferenceBlendRule)):
         lo, _ = mark_scale(aspect)
         if rule.bands and min(b.min for b in rule.bands) > lo:
@@ -253,8 +254,6 @@ def _check_rule_parameters(rule, path: str, bad) -> None:
             bad("rule_parameter_invalid", f"{path}.reference_judges", "a reference judge is listed twice")
         if rule.reference_bands is not None:
             _check_tolerance_bands(rule.reference_bands, f"{path}.reference_bands", bad)
-    if isinstance(rule, (MeanRule, MedianRule, TrimmedMeanRule, TrimmedSumRule, WorldSkillsJudgementRule)):
-        pass  # only the spread parameters above
 
 
 def _check_tolerance_bands(bands: list[ToleranceBand], path: str, bad) -> None:

@@ -1,0 +1,1 @@
+"""Tests of the scoring core (scoring/): pure functions, no server, no database."""
