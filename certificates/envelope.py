@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import os
 import re
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .keys import KeyStore, TrustedKey, fingerprint_of
+from .keys import KeyStore, TrustedKey
 from .qr import min_version
 from .record import CertRecord, encode_record
 
@@ -197,10 +198,19 @@ def split_qr_text(text: str | bytes) -> tuple[str, bytes]:
         raise EnvelopeError("input too long")
     cut = text.rfind("/") + 1
     prefix, payload = text[:cut], text[cut:]
+    return _checked_prefix(prefix), b32decode_strict(payload)
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_prefix(prefix: str) -> str:
+    # Cached: a deployment sees a handful of distinct prefixes, and exceptions are not cached, so junk
+    # input costs the regex every time but never fills the cache.
+    if not prefix:
+        return ""
     # ASCII first: str.upper() maps some non-ASCII letters onto ASCII ones ("ß" → "SS").
-    if prefix and (not prefix.isascii() or _PREFIX_RE.fullmatch(prefix.upper()) is None):
+    if not prefix.isascii() or _PREFIX_RE.fullmatch(prefix.upper()) is None:
         raise EnvelopeError("not a verification URL")
-    return prefix.upper(), b32decode_strict(payload)
+    return prefix.upper()
 
 
 class RecordTooLarge(ValueError):
@@ -221,10 +231,7 @@ def sign_record(
     on its issue date, and a QR text needing more than ``max_qr_version`` at level Q (:class:`RecordTooLarge`).
     """
     kid, private_key, info = keystore.signer()
-    published = info.published()
-    public = private_key.public_key()
-    trusted = TrustedKey(published, kid, fingerprint_of(bytes.fromhex(info.public_key)), public)
-    problem = trusted.window_problem(record.issue_date, now or _dt.datetime.now(_dt.UTC))
+    problem = TrustedKey.from_published(info.published()).window_problem(record.issue_date, now or _dt.datetime.now(_dt.UTC))
     if problem is not None:
         raise ValueError(f"cannot sign: {problem}")
     envelope = build_envelope(encode_record(record), private_key, kid)

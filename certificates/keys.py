@@ -247,12 +247,32 @@ def load_root_public_key(value: str | bytes | Path) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class TrustedKey:
-    """A key from a verified key set, with its public key object loaded once."""
+    """A key from a verified key set, with its public key object and window days computed once."""
 
     info: PublishedKey
     kid: bytes
     fingerprint: str
     public: Ed25519PublicKey
+    earliest_issue: _dt.date  # first issue date it vouches for (active_from day − BACKDATE_GRACE)
+    retired_day: _dt.date | None  # last issue date it vouches for, if retired
+    compromised_day: _dt.date | None  # first issue date it no longer vouches for, if compromised
+
+    @classmethod
+    def from_published(cls, info: PublishedKey) -> TrustedKey:
+        """Load the public key and precompute the Beijing-date window (this runs once per key set)."""
+        raw = bytes.fromhex(info.public_key)
+        kid = bytes.fromhex(info.kid)
+        if kid_of(raw) != kid:
+            raise KeySetError(f"key {info.public_key[:16]}… does not have kid {info.kid}")
+        return cls(
+            info=info,
+            kid=kid,
+            fingerprint=fingerprint_of(raw),
+            public=Ed25519PublicKey.from_public_bytes(raw),
+            earliest_issue=_issue_day(info.active_from) - BACKDATE_GRACE,
+            retired_day=_issue_day(info.retired_at) if info.retired_at else None,
+            compromised_day=_issue_day(info.compromised_at) if info.compromised_at else None,
+        )
 
     def verify(self, signature: bytes, message: bytes) -> bool:
         """True when ``signature`` is this key's signature of ``message``."""
@@ -271,17 +291,16 @@ class TrustedKey:
         (None: no log available). It only matters for a compromised key: a stolen key can back-date, so
         the log, when there is one, is what settles which certificates were really issued.
         """
-        info = self.info
-        if issued_on < _issue_day(info.active_from) - BACKDATE_GRACE:
+        if issued_on < self.earliest_issue:
             return "certificate is dated before its signing key was in use"
         if issued_on > _issue_day(now + FUTURE_TOLERANCE):
             return "certificate issue date is in the future"
-        if info.state is KeyState.COMPROMISED:
-            if info.compromised_at is None or issued_on >= _issue_day(info.compromised_at):
+        if self.info.state is KeyState.COMPROMISED:
+            if self.compromised_day is None or issued_on >= self.compromised_day:
                 return "signing key was compromised on or before the issue date"
             if in_issuance_log is False:
                 return "signing key is compromised and the certificate is not in the issuance log"
-        if info.retired_at is not None and issued_on > _issue_day(info.retired_at):
+        if self.retired_day is not None and issued_on > self.retired_day:
             return "signing key was already retired on the issue date"
         return None
 
@@ -309,12 +328,8 @@ class KeySet:
         self.root_public_key = root_public_key
         by_kid: dict[bytes, list[TrustedKey]] = {}
         for info in self.keys:
-            raw = bytes.fromhex(info.public_key)
-            kid = bytes.fromhex(info.kid)
-            if kid_of(raw) != kid:
-                raise KeySetError(f"key {info.public_key[:16]}… does not have kid {info.kid}")
-            trusted = TrustedKey(info, kid, fingerprint_of(raw), Ed25519PublicKey.from_public_bytes(raw))
-            by_kid.setdefault(kid, []).append(trusted)
+            trusted = TrustedKey.from_published(info)
+            by_kid.setdefault(trusted.kid, []).append(trusted)
         self._by_kid = {kid: tuple(v) for kid, v in by_kid.items()}
 
     def candidates(self, kid: bytes) -> tuple[TrustedKey, ...]:

@@ -281,16 +281,22 @@ def cross_check(number: str, kind: int, level_or_award: int, issued_on: _dt.date
     positions the signed level or award code. This is what makes a genuine QR code pasted onto a forged
     二级 template, or a number copied from another certificate, visible.
     """
-    parsed = parse_number(number)
-    if isinstance(parsed, SkillNumber):
+    # Works on the regex groups directly (no dataclass, no enum): this runs on every verification.
+    m = _SKILL_RE.fullmatch(number) if isinstance(number, str) and number.isascii() else None
+    if m is not None:
+        if m.group(3) not in PROVINCE_CODES:
+            raise NumberError(f"province code {m.group(3)} is not a GB/T 2260 province")
         if kind != CertKind.SKILL_LEVEL:
             raise NumberError("a Y/S number belongs to a skill-level certificate")
-        if int(parsed.level) != level_or_award:
-            raise NumberError(f"number says level {int(parsed.level)}, the signed record says {level_or_award}")
+        number_year, number_code = int(m.group(5)), int(m.group(6))
+        if number_code != level_or_award:
+            raise NumberError(f"number says level {number_code}, the signed record says {level_or_award}")
     else:
+        parsed = parse_award_number(number)  # raises NumberError for anything else
         if kind != CertKind.AWARD:
             raise NumberError("a JN number belongs to an award certificate")
-        if int(parsed.award) != level_or_award:
-            raise NumberError(f"number says award {int(parsed.award)}, the signed record says {level_or_award}")
-    if parsed.year != issued_on.year % 100:
-        raise NumberError(f"number says year {parsed.year:02d}, the signed issue date is {issued_on.isoformat()}")
+        number_year, number_code = parsed.year, int(parsed.award)
+        if number_code != level_or_award:
+            raise NumberError(f"number says award {number_code}, the signed record says {level_or_award}")
+    if number_year != issued_on.year % 100:
+        raise NumberError(f"number says year {number_year:02d}, the signed issue date is {issued_on.isoformat()}")

@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 __all__ = [
+    "gb11643_check_character",
     "compact_masked_id",
     "contains_id_pattern",
     "expand_masked_id",
@@ -46,13 +47,18 @@ def normalize_resident_id(id_number: str) -> str:
     return "".join(text.split()).upper()
 
 
+def gb11643_check_character(first17: str) -> str:
+    """The mod 11-2 check character (0-9 or X) of the first 17 digits of a resident ID."""
+    total = sum(int(d) * w for d, w in zip(first17, _GB11643_WEIGHTS))
+    return _GB11643_CHECK[total % 11]
+
+
 def is_valid_resident_id(id_number: str) -> bool:
     """GB 11643 check: 17 digits and a mod 11-2 check character (digit or X)."""
     text = normalize_resident_id(id_number)
     if len(text) != 18 or not text[:17].isascii() or not text[:17].isdigit():
         return False
-    total = sum(int(d) * w for d, w in zip(text[:17], _GB11643_WEIGHTS))
-    return _GB11643_CHECK[total % 11] == text[17]
+    return gb11643_check_character(text[:17]) == text[17]
 
 
 def _visible_parts(id_number: str) -> tuple[str, str]:

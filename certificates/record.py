@@ -74,6 +74,8 @@ _MAX_DAY = (_dt.date(2099, 12, 31) - _EPOCH).days
 _U32 = 2**32 - 1
 
 _DIGEST_DOMAIN = b"JINENG-RECORD\x00v1"
+_SKILL_LEVELS = frozenset(int(level) for level in SkillLevel)
+_AWARD_CODES = frozenset(int(code) for code in AwardCode)
 
 CertId = Annotated[bytes, msgspec.Meta(min_length=CERT_ID_BYTES, max_length=CERT_ID_BYTES)]
 Digest = Annotated[bytes, msgspec.Meta(min_length=DIGEST_BYTES, max_length=DIGEST_BYTES)]
@@ -139,8 +141,7 @@ def new_status_index() -> int:
 
 def format_cert_id(cert_id: bytes) -> str:
     """Display form ``1a2b3c4d-5e6f7a8b``: the dash keeps digit runs short (see privacy.contains_id_pattern)."""
-    h = cert_id.hex()
-    return "-".join(h[i : i + 8] for i in range(0, len(h), 8))
+    return cert_id.hex("-", -4)
 
 
 def parse_cert_id(text: str) -> bytes:
@@ -210,12 +211,17 @@ def decode_record(body: bytes, *, check: bool = True) -> CertRecord:
     return record
 
 
-def check_record(record: CertRecord) -> None:
-    """Rules beyond types: normalised name, level range per kind, number format and cross-check."""
+def check_record(record: CertRecord, issue_date: _dt.date | None = None) -> None:
+    """Rules beyond types: normalised name, level range per kind, number format and cross-check.
+
+    ``issue_date`` may be passed when the caller already computed ``record.issue_date``.
+    """
     name = record.name
-    if unicodedata.normalize("NFC", name) != name or name.strip() != name:
+    if not unicodedata.is_normalized("NFC", name) or name.strip() != name:
         raise RecordError("name is not NFC-normalised", code="name_not_normalised")
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+    # isprintable() is a fast C check that already excludes every control and format character; only
+    # names it flags (e.g. with private-use characters) need the per-character look.
+    if not name.isprintable() and any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
         # Control and format characters (zero-width, RTL overrides) can disguise a name. Unassigned and
         # private-use code points stay allowed: rare name characters may be newer than Python's Unicode
         # tables, and legacy GB18030 data maps some of them to the private-use area.
@@ -223,12 +229,12 @@ def check_record(record: CertRecord) -> None:
     if record.occupation != 0 and not 1_000_000 <= record.occupation <= 8_999_999:
         raise RecordError("occupation is not a 7-digit 大典 code")
     if record.kind == CertKind.SKILL_LEVEL:
-        if record.level not in SkillLevel._value2member_map_:
+        if record.level not in _SKILL_LEVELS:
             raise RecordError(f"skill level must be 1..5, got {record.level}")
-    elif record.level not in AwardCode._value2member_map_:
+    elif record.level not in _AWARD_CODES:
         raise RecordError(f"unknown award code {record.level}")
     try:
-        cross_check(record.number, record.kind, record.level, record.issue_date)
+        cross_check(record.number, record.kind, record.level, issue_date or record.issue_date)
     except NumberError as exc:
         raise RecordError(f"certificate number disagrees with the signed record: {exc}", code="number_mismatch") from None
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 from collections.abc import Container
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -115,27 +115,19 @@ class VerificationResult(msgspec.Struct, kw_only=True, frozen=True):
 _TITLES = {CertKind.SKILL_LEVEL: "职业技能等级证书", CertKind.AWARD: "获奖证书"}
 
 
-def _grouped_hex(data: bytes) -> str:
-    # Groups of 8 keep digit runs short, so public output never looks like an ID number.
-    h = data.hex()
-    return "-".join(h[i : i + 8] for i in range(0, len(h), 8))
+_LEVEL_LABELS = {int(level): level.label for level in SkillLevel}
+_AWARD_LABELS = {int(award): award.label for award in AwardCode}
 
 
-def signed_facts(record: CertRecord, keyset: KeySet | None = None) -> SignedFacts:
+def signed_facts(record: CertRecord, keyset: KeySet | None = None, issue_date: _dt.date | None = None) -> SignedFacts:
     """Display strings for a record; code names come from the key set's signed ``names`` when present."""
-
-    def named(category: str, code: str) -> str | None:
-        return keyset.display_name(category, code) if keyset is not None else None
-
+    names = keyset.names if keyset is not None else {}
     occupation_code = format_occupation(record.occupation)
-    occupation_name = named("occupation", occupation_code) if record.occupation else None
-    if record.kind == CertKind.SKILL_LEVEL:
-        level = SkillLevel(record.level).label
-    else:
-        level = AwardCode(record.level).label
-    work_type = "--" if record.work_type == 0 else named("work_type", str(record.work_type)) or str(record.work_type)
+    occupation_name = names.get("occupation", {}).get(occupation_code) if record.occupation else None
+    skill = record.kind == CertKind.SKILL_LEVEL
+    work_type = "--" if record.work_type == 0 else names.get("work_type", {}).get(str(record.work_type), str(record.work_type))
     return SignedFacts(
-        kind="skill_level" if record.kind == CertKind.SKILL_LEVEL else "award",
+        kind="skill_level" if skill else "award",
         title=_TITLES[record.kind],
         cert_id=format_cert_id(record.cert_id),
         number=record.number,
@@ -146,12 +138,13 @@ def signed_facts(record: CertRecord, keyset: KeySet | None = None) -> SignedFact
         work_type_code=record.work_type,
         work_type=work_type,
         level_code=record.level,
-        level=level,
-        issued_on=record.issue_date,
+        level=(_LEVEL_LABELS if skill else _AWARD_LABELS)[record.level],
+        issued_on=issue_date or record.issue_date,
         issuer_code=record.issuer,
-        issuer=named("issuer", str(record.issuer)) or str(record.issuer),
+        issuer=names.get("issuer", {}).get(str(record.issuer), str(record.issuer)),
         status_index=record.status_index,
-        record_digest=_grouped_hex(record.record_digest),
+        # Groups of 8 hex digits keep digit runs short, so public output never looks like an ID number.
+        record_digest=record.record_digest.hex("-", -4),
     )
 
 
@@ -206,6 +199,10 @@ def verify(
         )
 
 
+def _fail(state: VerificationState, reason: str, now: _dt.datetime, **extra: Any) -> VerificationResult:
+    return VerificationResult(state=state, valid=False, reason=reason, checked_at=now, **extra)
+
+
 def _verify(
     qr_text: str | bytes,
     keyset: KeySet,
@@ -215,40 +212,38 @@ def _verify(
     issuance_log: Container[bytes] | None,
     expected_prefix: str | None,
 ) -> VerificationResult:
-    def fail(state: VerificationState, reason: str, **extra: object) -> VerificationResult:
-        return VerificationResult(state=state, valid=False, reason=reason, checked_at=now, **extra)  # type: ignore[arg-type]
-
     try:
         prefix, data = split_qr_text(qr_text)
         envelope = parse_envelope(data)
     except EnvelopeError as exc:
-        return fail(VerificationState(exc.code), str(exc))
+        return _fail(VerificationState(exc.code), str(exc), now)
     url_prefix = prefix or None
 
     try:
         record = decode_record(envelope.body, check=False)
     except _DECODE_ERRORS as exc:
         detail = exc.code if isinstance(exc, RecordError) else "bad_record"
-        return fail(VerificationState.MALFORMED, "certificate data is malformed", detail=detail, url_prefix=url_prefix)
+        return _fail(VerificationState.MALFORMED, "certificate data is malformed", now, detail=detail, url_prefix=url_prefix)
 
     candidates = keyset.candidates(envelope.kid)
     if not candidates:
-        return fail(VerificationState.UNKNOWN_KEY, f"no published key has kid {envelope.kid.hex()}", url_prefix=url_prefix)
+        return _fail(VerificationState.UNKNOWN_KEY, f"no published key has kid {envelope.kid.hex()}", now, url_prefix=url_prefix)
     message = envelope.message
     key = next((k for k in candidates if k.verify(envelope.signature, message)), None)
     if key is None:
-        return fail(VerificationState.INVALID_SIGNATURE, "signature does not verify", url_prefix=url_prefix)
+        return _fail(VerificationState.INVALID_SIGNATURE, "signature does not verify", now, url_prefix=url_prefix)
     key_report = _key_report(key)
 
+    issue_date = record.issue_date
     try:
-        check_record(record)
+        check_record(record, issue_date)
     except RecordError as exc:
-        return fail(VerificationState.MALFORMED, str(exc), detail=exc.code, key=key_report, url_prefix=url_prefix)
+        return _fail(VerificationState.MALFORMED, str(exc), now, detail=exc.code, key=key_report, url_prefix=url_prefix)
 
     in_log = None if issuance_log is None else (record.cert_id in issuance_log or record.record_digest in issuance_log)
-    problem = key.window_problem(record.issue_date, now, in_log)
+    problem = key.window_problem(issue_date, now, in_log)
     if problem is not None:
-        return fail(VerificationState.KEY_NOT_VALID_AT_ISSUE, problem, key=key_report, url_prefix=url_prefix)
+        return _fail(VerificationState.KEY_NOT_VALID_AT_ISSUE, problem, now, key=key_report, url_prefix=url_prefix)
 
     warnings: list[str] = []
     if expected_prefix is not None and prefix and prefix != normalize_url_prefix(expected_prefix):
@@ -259,21 +254,26 @@ def _verify(
     if keyset_stale:
         warnings.append("key set is past its next_update; fetch a fresh one")
 
-    status = _lookup_status(record, status_source, status_list, now, warnings)
-    facts = signed_facts(record, keyset)
-    common = {"facts": facts, "key": key_report, "status": status, "url_prefix": url_prefix, "warnings": warnings}
+    status = _lookup_status(record, issue_date, status_source, status_list, now, warnings)
+    facts = signed_facts(record, keyset, issue_date)
 
     if status is None:
-        return fail(VerificationState.VALID_STATUS_UNKNOWN, "signature is valid; current status is unknown", **common)
-    if status.status in _STATUS_STATES:
-        return fail(_STATUS_STATES[status.status], status.reason or _STATUS_REASONS[status.status], **common)
-    if keyset_stale:
-        return fail(VerificationState.VALID_STATUS_UNKNOWN, "signature is valid; the key set is out of date", **common)
-    return VerificationResult(state=VerificationState.VALID, valid=True, checked_at=now, **common)  # type: ignore[arg-type]
+        state, reason = VerificationState.VALID_STATUS_UNKNOWN, "signature is valid; current status is unknown"
+    elif status.status is not CertStatus.VALID:
+        state, reason = _STATUS_STATES[status.status], status.reason or _STATUS_REASONS[status.status]
+    elif keyset_stale:
+        state, reason = VerificationState.VALID_STATUS_UNKNOWN, "signature is valid; the key set is out of date"
+    else:
+        state, reason = VerificationState.VALID, None
+    return VerificationResult(
+        state=state, valid=state is VerificationState.VALID, reason=reason, facts=facts, key=key_report,
+        status=status, url_prefix=url_prefix, warnings=warnings, checked_at=now,
+    )
 
 
 def _lookup_status(
     record: CertRecord,
+    issue_date: _dt.date,
     status_source: StatusSource | None,
     status_list: StatusList | None,
     now: _dt.datetime,
@@ -288,7 +288,7 @@ def _lookup_status(
             warnings.append("online status lookup failed")
         status = answer if isinstance(answer, StatusInfo) else None
     if status is None and status_list is not None:
-        status = status_list.lookup(record.status_index, record.issue_date, now)
+        status = status_list.lookup(record.status_index, issue_date, now)
         if status is None and status_list.is_stale(now):
             warnings.append("status list is past its next_update")
     return status

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 import qrcode
+from hypothesis import given
+from hypothesis import strategies as st
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from certificates.envelope import (
@@ -192,3 +194,30 @@ def test_base64_is_not_base32():
     # Guard against accidentally switching alphabets: base64 output is not accepted.
     with pytest.raises(EnvelopeError):
         split_qr_text(DEV_PREFIX + base64.b64encode(b"\x01" * 70).decode())
+
+
+# The fast strict decoder must agree exactly with "standard decode, then re-encode must equal the input".
+def _reference_strict(text: str) -> bytes | None:
+    if not text or not all(c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" for c in text):
+        return None
+    try:
+        data = base64.b32decode(text + "=" * (-len(text) % 8))
+    except ValueError:
+        return None
+    return data if base64.b32encode(data).decode().rstrip("=") == text else None
+
+
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ234567abz018=_ +-", max_size=40))
+def test_strict_decoder_matches_reference(text):
+    expected = _reference_strict(text)
+    try:
+        got = b32decode_strict(text)
+    except EnvelopeError:
+        got = None
+    assert got == expected
+
+
+@given(st.binary(max_size=64))
+def test_strict_decoder_round_trips_bytes(data):
+    if data:
+        assert b32decode_strict(b32encode(data)) == data

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import io
 import os
+import random
 import re
 import subprocess
 import sys
@@ -279,6 +280,10 @@ def test_zero_width_and_bidi_characters_do_not_break_rendering():
     data = render_certificate(skill(name=hostile))
     printed = labelled(page_text(data), ["姓　　名"])["姓　　名"]
     assert printed == "张三李四"
+    # right-to-left letters themselves: no glyphs in the CJK faces, reported, but rendering works
+    rtl = skill(name="阿依古丽·مرحبا שלום")
+    assert set("مرحباשלום") <= missing_glyphs(rtl)
+    assert "阿依古丽·" in page_text(render_certificate(rtl))
     assert pdf.clean_text("Ａ\u0301\ncafe\u0301") == "Ａ\u0301 café"  # NFC + newline to space
 
 
@@ -295,17 +300,24 @@ def test_realistic_qr_text_fits_version_12_in_alphanumeric_mode():
 
 
 def test_qr_matrix_equals_qrcode_library_output():
-    texts = [QR, qr_text("x")[:120], "HTTPS://EXAMPLE.CN/C/ABC", "lowercase https://x.cn/?a=1", "证书 S0001"]
+    """Own codewords/placement/mask choice give exactly qrcode's symbol, across modes and versions."""
+    rnd = random.Random(5)
+    alnum = qrcode.util.ALPHA_NUM.decode()
+    texts = [QR, "HTTPS://EXAMPLE.CN/C/ABC", "lowercase https://x.cn/?a=1", "证书 S0001", "0123456789" * 9]
+    for length in (1, 2, 7, 16, 33, 60, 97, 150, 221, 296, 297, 420):
+        texts.append("".join(rnd.choice(alnum) for _ in range(length)))
+    for length in (5, 40, 120, 260):
+        texts.append(base64.b64encode(rnd.randbytes(length)).decode())
     for text in texts:
         ref = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=0)
-        if set(text) <= set(qrcode.util.ALPHA_NUM.decode()):
+        if set(text) <= set(alnum):
             ref.add_data(qrcode.util.QRData(text.encode(), mode=qrcode.util.MODE_ALPHA_NUM))
         else:
             ref.add_data(text)
         ref.make(fit=True)
         m = qr_matrix(text)
-        assert m.version == ref.version
-        assert [[m.is_dark(i, j) for j in range(m.size)] for i in range(m.size)] == ref.modules
+        assert m.version == ref.version, text
+        assert [[m.is_dark(i, j) for j in range(m.size)] for i in range(m.size)] == ref.modules, text
 
 
 def test_qr_text_too_long_is_an_error():
