@@ -21,7 +21,6 @@ import gc
 from contextlib import contextmanager
 from decimal import Decimal, Inexact, InvalidOperation
 from fractions import Fraction
-from operator import attrgetter
 from typing import Mapping, Sequence
 
 from .awards import assign_awards
@@ -235,40 +234,43 @@ def prepare_marks(
     entry_ids = {e.id for e in entry_list} if entry_list is not None else None
     judge_ids = {j.id for j in judges} if judges is not None else None
 
-    # Pass 1, the only one over every mark: group first-round marks as entry → aspect → judge → mark,
-    # reading each Mark once in the order it sits in memory.  Everything unusual (later rounds, a judge
-    # marking a panel twice) is set aside and handled panel by panel on the slow path below.
-    if set(map(attrgetter("round"), marks)) <= {1}:
+    # Pass 0, two quick scans: is every mark a first-round Decimal?  Nearly always; otherwise later
+    # rounds are set aside for the slow path, panel by panel, and a float, an int or a str is refused
+    # before it gets near the arithmetic.
+    if {m.round for m in marks} <= {1} and {m.mark.__class__ for m in marks} <= {Decimal}:
         first, later = marks, []
     else:
+        unusual = [m for m in marks if m.round != 1 or m.mark.__class__ is not Decimal]
+        mistyped = set()
+        for m in unusual:
+            if not isinstance(m.mark, Decimal):
+                mistyped.add(id(m))
+                problems.add("invalid_type", m, "mark",
+                             f"mark {m.mark!r} is a {type(m.mark).__name__}; marks must be Decimal"
+                             + (" (a float has already lost the digits the judge entered)"
+                                if isinstance(m.mark, float) else ""))
+            if type(m.round) is not int:
+                mistyped.add(id(m))
+                problems.add("invalid_type", m, "round",
+                             f"round {m.round!r} is a {type(m.round).__name__}; rounds are whole numbers")
+        if mistyped:
+            marks = [m for m in marks if id(m) not in mistyped]
         first = [m for m in marks if m.round == 1]
         later = [m for m in marks if m.round != 1]
-    # Every panel slot is made up front from the roster and scheme ids: lookups then compare against
-    # those few strings, which stay in cache, instead of against keys scattered across a million decoded
-    # marks — about half the cost of this loop when marks arrive in no particular order.
+
+    # Pass 1: group first-round marks as entry → aspect → judge → mark, by whichever of two equivalent
+    # ways suits the order the marks arrive in.
     aspect_ids = list(plan.aspects)
+    order = list(dict.fromkeys(e.id for e in entry_list)) if entry_list else []
+    if _in_entry_runs(first):
+        grouped, strays = _group_in_runs(aspect_ids, order, first)
+    else:
+        grouped, strays = _group_by_blocks(aspect_ids, order, first)
+    first_strays = len(strays)  # marks for an aspect the scheme does not have
 
     def slots() -> dict[str, dict[str, Decimal]]:
         return {aspect_id: {} for aspect_id in aspect_ids}
 
-    grouped: dict[str, dict[str, dict[str, Decimal]]] = {e.id: slots() for e in entry_list} if entry_list else {}
-    strays: list[Mark] = []  # marks for an aspect the scheme does not have
-    last_entry = None
-    e: dict[str, dict[str, Decimal]] = {}
-    for m in first:
-        # Marks come in runs of one entry (a marking form, a query ordered by entry): look the entry up
-        # once per run.  An equal string compares faster than a dict lookup hashes a fresh one.
-        entry_id = m.entry
-        if entry_id != last_entry:
-            e = grouped.get(entry_id)
-            if e is None:
-                grouped[entry_id] = e = slots()
-            last_entry = entry_id
-        p = e.get(m.aspect)
-        if p is None:
-            strays.append(m)
-            continue
-        p[m.judge] = m.mark
     slow: set[tuple[str, str]] = set()
     for m in later:
         e = grouped.get(m.entry)
@@ -281,7 +283,7 @@ def prepare_marks(
     for m in strays:
         problems.add("unknown_aspect", m, "aspect", f"no aspect {m.aspect!r} in scheme {plan.scheme.id!r}")
 
-    if sum(sum(map(len, e.values())) for e in grouped.values()) != len(first) - len(strays):
+    if sum(sum(map(len, e.values())) for e in grouped.values()) != len(first) - first_strays:
         # Fewer filled slots than first-round marks: some judge marked a panel twice; find those panels.
         seen: set[tuple[str, str, str]] = set()
         for m in first:
@@ -297,7 +299,7 @@ def prepare_marks(
             if m.entry in unknown:
                 problems.add("unknown_entry", m, "entry", f"no entry {m.entry!r} in this event")
     if judge_ids is not None:
-        unknown_judges = set(map(attrgetter("judge"), marks)) - judge_ids
+        unknown_judges = {m.judge for m in marks} - judge_ids
         if unknown_judges:
             for m in marks:
                 if m.judge in unknown_judges:
@@ -364,6 +366,110 @@ def prepare_marks(
     return entry_list, prepared
 
 
+RUN_SAMPLE = 4096  # marks looked at to tell entry-ordered input from scattered input
+BLOCK = 128  # entries grouped together on the scattered path (their panels fit in cache)
+
+
+def _in_entry_runs(marks: Sequence[Mark]) -> bool:
+    """Do the marks come in runs of one entry (a query ordered by entry, a whole entry's marking sheet)?
+
+    Judged on a sample from the start; a wrong guess only costs time, never changes a result."""
+    sample = marks[:RUN_SAMPLE]
+    changes = sum(1 for a, b in zip(sample, sample[1:]) if a.entry != b.entry)
+    return changes * 8 < len(sample)
+
+
+def _group_in_runs(aspect_ids: list[str], order: list[str], marks: Sequence[Mark]):
+    """Group marks that arrive in runs of one entry: look the entry up once per run.
+
+    Every panel slot is made up front from the roster and scheme ids: lookups then compare against
+    those few strings, which stay in cache, instead of against keys scattered across a million decoded
+    marks."""
+
+    def slots() -> dict[str, dict[str, Decimal]]:
+        return {aspect_id: {} for aspect_id in aspect_ids}
+
+    grouped: dict[str, dict[str, dict[str, Decimal]]] = {entry_id: slots() for entry_id in order}
+    strays: list[Mark] = []
+    last_entry = None
+    e: dict[str, dict[str, Decimal]] = {}
+    for m in marks:
+        # An equal string compares faster than a dict lookup hashes a fresh one.
+        entry_id = m.entry
+        if entry_id != last_entry:
+            e = grouped.get(entry_id)
+            if e is None:
+                grouped[entry_id] = e = slots()
+            last_entry = entry_id
+        p = e.get(m.aspect)
+        if p is None:
+            strays.append(m)
+            continue
+        p[m.judge] = m.mark
+    return grouped, strays
+
+
+def _group_by_blocks(aspect_ids: list[str], order: list[str], marks: Sequence[Mark]):
+    """Group marks that arrive in no entry order (judges' forms interleaved, a shuffled export).
+
+    Filling 10^5 panel dicts in random order is dominated by cache misses, one or two per mark.  So
+    first one pass in memory order sorts the marks coarsely into blocks of ``BLOCK`` entries, keeping of
+    each only small ints (the entry's place in its block, the aspect's index), the judge id as one shared
+    string and the mark; then each block fills its own panels, which fit in cache.  The panels come out
+    exactly as :func:`_group_in_runs` makes them (same dicts, same keys, same insertion order per
+    panel), so nothing downstream can tell the paths apart."""
+    order = list(order)
+    aspect_index = {a: i for i, a in enumerate(aspect_ids)}
+    blocks: list[list] = []
+    where: dict[str, tuple[list, int]] = {}
+
+    def place(entry_id: str, i: int) -> tuple[list, int]:
+        while len(blocks) <= i // BLOCK:
+            blocks.append([])
+        w = where[entry_id] = (blocks[i // BLOCK], i % BLOCK)
+        return w
+
+    for i, entry_id in enumerate(order):
+        place(entry_id, i)
+    judge_of: dict[str, str] = {}
+    shared_judge = judge_of.setdefault
+    where_get, aspect_get = where.get, aspect_index.get
+    strays: list[Mark] = []
+    last_entry = None
+    block: list = []
+    local = 0
+    for m in marks:
+        entry_id = m.entry
+        if entry_id != last_entry:
+            w = where_get(entry_id)
+            if w is None:  # an entry not on the roster (or no roster): placed as it first appears
+                order.append(entry_id)
+                w = place(entry_id, len(order) - 1)
+            block, local = w
+            last_entry = entry_id
+        a = aspect_get(m.aspect)
+        if a is None:
+            strays.append(m)
+            continue
+        j = m.judge
+        block += (local, a, shared_judge(j, j), m.mark)
+
+    grouped: dict[str, dict[str, dict[str, Decimal]]] = {}
+    n_aspects = len(aspect_ids)
+    for b in range(len(blocks)):
+        block = blocks[b]
+        blocks[b] = None  # freed below, while its marks are still in cache
+        ids = order[b * BLOCK:(b + 1) * BLOCK]
+        panels = [[{} for _ in range(n_aspects)] for _ in ids]
+        it = iter(block)
+        for local, a, j, v in zip(it, it, it, it):
+            panels[local][a][j] = v
+        del block, it
+        for entry_id, entry_panels in zip(ids, panels):
+            grouped[entry_id] = dict(zip(aspect_ids, entry_panels))
+    return grouped, strays
+
+
 def _rows_of(marks: Sequence[Mark], keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[Mark]]:
     """The rows of the given panels, in file order (one scan, only when some panel needs its rows)."""
     rows: dict[tuple[str, str], list[Mark]] = {k: [] for k in keys}
@@ -386,7 +492,10 @@ def _check_roster(entries, judges, problems: _Problems) -> None:
                 problems.add_general("duplicate_id", f"{name}[{i}].id", f"{item.id!r} is listed twice in {name}")
             seen.add(item.id)
     for i, e in enumerate(entries or ()):
-        if e.time_used is not None and (not e.time_used.is_finite() or e.time_used < 0):
+        if e.time_used is not None and not isinstance(e.time_used, Decimal):
+            problems.add_general("invalid_type", f"entries[{i}].time_used",
+                                 f"time_used {e.time_used!r} is a {type(e.time_used).__name__}; it must be Decimal")
+        elif e.time_used is not None and (not e.time_used.is_finite() or e.time_used < 0):
             problems.add_general("not_a_number", f"entries[{i}].time_used", "time_used must be a number ≥ 0")
         for k, member in enumerate(e.members):
             if member.skill_level is not None and not 1 <= member.skill_level <= 5:

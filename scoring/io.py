@@ -78,15 +78,29 @@ def decode_marks_csv(text: str) -> tuple[MarkSheet, list[int]]:
         if name not in header:
             problems.append(Problem(code="missing_column", path=name, message=f"the header lacks column {name!r}",
                                     line=1))
-    for name in header:
+    for k, name in enumerate(header):
         if name not in CSV_REQUIRED + CSV_OPTIONAL:
             problems.append(Problem(code="unknown_column", path=name, message=f"unknown column {name!r}", line=1))
+        elif name in header[:k]:
+            problems.append(Problem(code="duplicate_column", path=name,
+                                    message=f"column {name!r} appears twice in the header", line=1))
     if problems:
         raise InvalidMarks(problems)
     col = {name: header.index(name) for name in header}
     marks: list[Mark] = []
     lines: list[int] = []
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as err:  # e.g. an unclosed quote running into a field over the size limit
+            line = reader.line_num
+            problems.append(Problem(code="malformed_csv", path=f"marks[{len(lines)}]",
+                                    message=f"line {line}: the CSV cannot be read past this point ({err})",
+                                    line=line))
+            break
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
@@ -98,7 +112,8 @@ def decode_marks_csv(text: str) -> tuple[MarkSheet, list[int]]:
                                     line=line))
 
         if len(row) != len(header):
-            bad("wrong_column_count", "", f"{len(row)} values for {len(header)} columns")
+            problems.append(Problem(code="wrong_column_count", path=f"marks[{i}]",
+                                    message=f"line {line}: {len(row)} values for {len(header)} columns", line=line))
             continue
         values = {name: row[k].strip() for name, k in col.items()}
         ok = True
@@ -143,7 +158,15 @@ def read_marks(path: str | Path) -> tuple[MarkSheet, list[int] | None]:
     """A marks file by extension: ``.csv`` → CSV (with line numbers), anything else → JSON."""
     p = Path(path)
     if p.suffix.lower() == ".csv":
-        return decode_marks_csv(p.read_text(encoding="utf-8-sig"))
+        data = p.read_bytes()
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            line = data[:err.start].count(b"\n") + 1
+            raise InvalidMarks([Problem(code="not_utf8", path="", line=line,
+                                        message=f"line {line}: the CSV file is not UTF-8 text (byte {err.start}); "
+                                                "save it as UTF-8")]) from None
+        return decode_marks_csv(text)
     return decode_marks_json(p.read_bytes()), None
 
 

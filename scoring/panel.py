@@ -34,7 +34,7 @@ from .model import (
     TrimmedSumRule,
     WorldSkillsJudgementRule,
 )
-from .numbers import ZERO, minimal
+from .numbers import ZERO, exact_ratio, minimal
 
 OK = "ok"
 NEEDS_REMARK = "needs_remark"
@@ -390,8 +390,8 @@ def _reference_blend(rule: ReferenceBlendRule, n: int) -> RuleFn:
         kept = panel[k:n - k]
         s_e, c_e = sum(v for v, _ in kept), len(kept)
         s_r, c_r = sum(v for v, _ in refs), len(refs)
-        e_text = fmt(Fraction(s_e) / c_e)
-        r_text = fmt(Fraction(s_r) / c_r)
+        e_text = fmt(exact_ratio(s_e, c_e))
+        r_text = fmt(exact_ratio(s_r, c_r))
         used_panel = tuple(j for _, j in kept)
         if ref_bands_desc is not None:
             ref_gap = refs[-1][0] - refs[0][0]

@@ -188,12 +188,13 @@ class Skipped(msgspec.Struct, frozen=True):
 class AdvancementResult(msgspec.Struct, frozen=True, kw_only=True):
     """``qualified`` in rank order; ``replacements`` got in because ``withdrawn_qualifiers`` withdrew.
     ``status`` is ``needs_decision`` when a school cap falls inside a tie: nobody may pick, so the seats
-    those tied entries will fill are held (counted against the quota) and the notes say so."""
+    those tied entries will fill are held (``held``, counted against the quota) and the notes say so."""
 
     status: str
     qualified: list[str]
     quota: int
     basis: list[str]
+    held: int = 0
     withdrawn_qualifiers: list[str] = []
     replacements: list[str] = []
     skipped: list[Skipped] = []
@@ -229,10 +230,16 @@ def advance(policy: AdvancementPolicy, standings: Sequence[Standing], *, withdra
     new = [e for e in final.qualified if e not in set(original.qualified)]
     notes = list(final.notes)
     if gone:
-        notes.append(f"withdrawn qualifier(s) {', '.join(gone)} replaced by the next eligible: "
-                     f"{', '.join(new) if new else 'nobody (no eligible entry left)'}")
+        if new:
+            notes.append(f"withdrawn qualifier(s) {', '.join(gone)} replaced by the next eligible: {', '.join(new)}")
+        elif len(final.qualified) + final.held >= final.quota:
+            notes.append(f"withdrawn qualifier(s) {', '.join(gone)} not replaced: the quota of {final.quota} is "
+                         "still filled (the withdrawal only removed a seat a tie had added)")
+        else:
+            notes.append(f"withdrawn qualifier(s) {', '.join(gone)} not replaced: no further entry qualifies "
+                         "under the policy (see the notes and skipped entries)")
     return AdvancementResult(status=final.status, qualified=final.qualified, quota=final.quota, basis=final.basis,
-                             withdrawn_qualifiers=gone, replacements=new, skipped=final.skipped, notes=notes)
+                             held=final.held, withdrawn_qualifiers=gone, replacements=new, skipped=final.skipped, notes=notes)
 
 
 def _select(policy: AdvancementPolicy, standings: Sequence[Standing], withdrawn: frozenset[str]) -> AdvancementResult:
@@ -282,6 +289,9 @@ def _select(policy: AdvancementPolicy, standings: Sequence[Standing], withdrawn:
                 skipped.append(Skipped(s.entry, f"total below the minimum {fmt(policy.min_total)}"))
             else:
                 candidates.append(s)
+        # Entries of a school with room for fewer of them than are tied: nobody may pick, but `room` of
+        # them will advance whoever is picked, so those seats are held (if this group advances at all).
+        held: list[tuple[str, int, list[Standing]]] = []
         if policy.per_school_cap is not None:
             kept: list[Standing] = []
             by_school: dict[str | None, list[Standing]] = {}
@@ -295,45 +305,46 @@ def _select(policy: AdvancementPolicy, standings: Sequence[Standing], withdrawn:
                     skipped.extend(Skipped(s.entry, f"school {school} already has {policy.per_school_cap} "
                                                     "advancing (per-school cap)") for s in members)
                 else:
-                    # Nobody may pick among them, but `room` of them will advance whoever is picked:
-                    # hold those seats so no entry further down takes them meanwhile.
-                    status = "needs_decision"
-                    reserved += room
-                    taken[school] = policy.per_school_cap
-                    ids = ", ".join(s.entry for s in members)
-                    notes.append(f"{ids} of school {school} are tied with room for {room} under the per-school cap; "
-                                 f"{room} seat(s) held until a decision names who advances")
-                    skipped.extend(Skipped(s.entry, "tied at the per-school cap; needs a decision") for s in members)
+                    held.append((school, room, members))
             candidates = sorted(kept, key=lambda s: s.entry)
-        if not candidates:
+        need = len(candidates) + sum(room for _, room, _ in held)
+        if not need:
             continue
         seated = len(qualified) + reserved
-        if seated + len(candidates) <= quota:
-            accepted = candidates
-        else:
-            ids = ", ".join(s.entry for s in candidates)
+        at_cut = seated + need > quota
+        advancing = True
+        if at_cut:
+            # The seats this group needs pass the quota: it is tied at the cut (a single entry never is,
+            # as the loop stops once the quota is filled).
+            ids = ", ".join(sorted([s.entry for s in candidates] + [s.entry for _, _, ms in held for s in ms]))
             if policy.ties == "together":
-                if ceiling is not None and seated + len(candidates) > ceiling:
-                    accepted = []
+                if ceiling is not None and seated + need > ceiling:
+                    advancing = False
                     notes.append(f"{ids} are tied at the cut; advancing together would pass the hard ceiling "
                                  f"{ceiling}, so none of them advance")
                 else:
-                    accepted = candidates
-                    notes.append(f"{ids} are tied at the cut and advance together ({seated + len(candidates)} "
+                    notes.append(f"{ids} are tied at the cut and advance together ({seated + need} "
                                  f"for a quota of {quota})")
             else:
-                accepted = []
+                advancing = False
                 notes.append(f"{ids} are tied at the cut; by the declared policy none of them advance")
-            for s in accepted:
-                qualified.append(s.entry)
-                if s.school is not None:
-                    taken[s.school] = taken.get(s.school, 0) + 1
-            if not accepted:
-                skipped.extend(Skipped(s.entry, "tied at the cut") for s in candidates)
+        if not advancing:
+            skipped.extend(Skipped(s.entry, "tied at the cut") for s in candidates)
+            skipped.extend(Skipped(s.entry, "tied at the cut") for _, _, ms in held for s in ms)
             break
-        for s in accepted:
+        for s in candidates:
             qualified.append(s.entry)
             if s.school is not None:
                 taken[s.school] = taken.get(s.school, 0) + 1
-    return AdvancementResult(status=status, qualified=qualified, quota=quota, basis=basis, skipped=skipped,
-                             notes=notes)
+        for school, room, members in held:
+            status = "needs_decision"
+            reserved += room
+            taken[school] = policy.per_school_cap
+            notes.append(f"{', '.join(s.entry for s in members)} of school {school} are tied with room for "
+                         f"{room} under the per-school cap; {room} seat(s) held until a decision names who "
+                         "advances")
+            skipped.extend(Skipped(s.entry, "tied at the per-school cap; needs a decision") for s in members)
+        if at_cut:
+            break
+    return AdvancementResult(status=status, qualified=qualified, quota=quota, basis=basis, held=reserved,
+                             skipped=skipped, notes=notes)

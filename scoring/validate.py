@@ -33,7 +33,11 @@ standardization_invalid    spread, SD or MAD factor ≤ 0
 
 from __future__ import annotations
 
+import functools
+import typing
 from decimal import Decimal
+
+import msgspec
 
 from .errors import InvalidScheme, Problem
 from .model import (
@@ -71,6 +75,11 @@ def validate_scheme(scheme: Scheme) -> list[Problem]:
     def bad(code: str, path: str, message: str) -> None:
         out.append(Problem(code=code, path=path, message=message))
 
+    _check_decimals(scheme, "", bad)
+    if out:
+        # A float where a Decimal belongs, or a value with more digits than exact scoring keeps: the
+        # checks below would only trip over it (or round it); report these first, alone.
+        return out
     if not scheme.id:
         bad("missing_id", "id", "the scheme needs an id")
     if not scheme.criteria:
@@ -182,6 +191,43 @@ def rule_output_range(rule, panel_size: int, scale: tuple[Decimal, Decimal]) -> 
 
 def _finite(value: Decimal) -> bool:
     return value.is_finite()
+
+
+MAX_PLACES = 12
+MAX_DIGITS_BEFORE_POINT = 15
+
+
+@functools.cache
+def _decimal_fields(cls) -> tuple[tuple[str, str, bool], ...]:
+    """(attribute, name in files, declared as a Decimal) for every field of a scheme struct."""
+    out = []
+    for f in msgspec.structs.fields(cls):
+        t = f.type
+        out.append((f.name, f.encode_name, t is Decimal or Decimal in typing.get_args(t)))
+    return tuple(out)
+
+
+def _check_decimals(obj, path: str, bad) -> None:
+    """Every Decimal-typed value of the scheme, wherever it sits: a Decimal (never a float — a float has
+    already lost the digits someone wrote), at most 12 decimal places and below 10^15, so that every sum
+    and product of an event stays exact at 60 significant digits (see :mod:`scoring.numbers`)."""
+    for attr, name, is_decimal in _decimal_fields(type(obj)):
+        value = getattr(obj, attr)
+        where = f"{path}.{name}" if path else name
+        if is_decimal and value is not None:
+            if not isinstance(value, Decimal):
+                bad("invalid_type", where, f"{name} {value!r} is a {type(value).__name__}; it must be a Decimal "
+                                           "(write it as a string or a JSON number)")
+            elif value.is_finite() and value.as_tuple().exponent < -MAX_PLACES:
+                bad("too_precise", where, f"{name} has more than {MAX_PLACES} decimal places")
+            elif value.is_finite() and value != 0 and value.adjusted() >= MAX_DIGITS_BEFORE_POINT:
+                bad("too_large", where, f"{name} {value} is 10^{MAX_DIGITS_BEFORE_POINT} or more")
+        elif isinstance(value, msgspec.Struct):
+            _check_decimals(value, where, bad)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, msgspec.Struct):
+                    _check_decimals(item, f"{where}[{i}]", bad)
 
 
 def _tag(rule) -> str:

@@ -5,9 +5,10 @@ Where the catalog comes from: ``data/occupations.csv`` (built from shared/data/o
 
 - a competitions migration inserts it, so a database is complete right after ``jineng db upgrade``
   (which ``jineng serve`` and ``jineng demo`` run first) and other domains can rely on the table;
-- ``ensure_catalog()`` reloads it idempotently whenever the table holds no bundled row (a database
-  emptied after migrating: the test suite empties every table before each test, restores of partial
-  dumps). The catalog services call it, so the catalog is there whenever someone asks for it.
+- ``ensure_catalog()`` reloads it idempotently whenever the table holds fewer bundled rows than the file
+  (a database emptied after migrating: the test suite empties every table before each test; restores of
+  partial dumps; a newer data file). The catalog services (and the people and issuing domains) call it,
+  so the catalog is there whenever someone asks for it.
 
 ``sync_catalog()`` upserts by (code, work_type): a bundled row updates in place, a local row an organizer
 added earlier is taken over by the bundled one, nothing is ever deleted (events reference rows).
@@ -51,7 +52,7 @@ def initials_of(name: str, work_type: str) -> str:
     parts = [pinyin_initials(name)]
     if work_type:
         parts.append(pinyin_initials(work_type))
-    return " ".join(p for p in parts if p)
+    return " ".join(p for p in parts if p)[:60]  # the column's width
 
 
 def parse_levels(text: str) -> list[int]:
@@ -134,8 +135,9 @@ async def sync_catalog() -> dict[str, int]:
 
 
 async def ensure_catalog() -> None:
-    """Load the bundled catalog when the table has none of it (one cheap query otherwise)."""
+    """Load the bundled catalog when the table lacks bundled rows: an emptied table, or a newer data file
+    with more rows (one cheap count otherwise; edits of existing rows need ``sync_catalog``)."""
     from server.competitions.tables import Occupation
 
-    if not await Occupation.exists().where(Occupation.local == False):  # noqa: E712
+    if await Occupation.count().where(Occupation.local == False) < len(catalog_rows()):  # noqa: E712
         await sync_catalog()

@@ -10,7 +10,7 @@ occupation (code, work_type), competition_organizer (competition, organization),
 (competition, code), event_results (event), entry_result (event, entry_id).
 """
 
-from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from server.organizations.tables import Organization

@@ -30,7 +30,7 @@ from server.organizations.tables import Organization
 from server.people.tables import Person
 
 
-class CertificateBatch(Table, tablename="certificate_batch"):
+class CertificateBatch(Table, tablename="issuance_batch"):
     """One issuance act: a single certificate, a spreadsheet of assessment passes, or an event's results."""
 
     # single | spreadsheet | results | supersede | demo

@@ -7,26 +7,24 @@ recognise their own number, too little to recover it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from datetime import date
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
+from certificates.privacy import gb11643_check_character as check_character
+from certificates.privacy import id_match_tag, mask_resident_id, normalize_resident_id
+
 _SHAPE = re.compile(r"^[1-9]\d{16}[\dX]$")
+
+__all__ = ["ResidentIdError", "birth_date", "check_character", "gender_of", "keyed_digest", "mask", "normalize",
+           "validate"]
 
 
 class ResidentIdError(ValueError):
     """Why a string is not a valid resident ID, in words a coordinator understands."""
 
 
-def check_character(first17: str) -> str:
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
-
-
 def normalize(value: str) -> str:
-    return value.strip().upper()
+    return normalize_resident_id(value)
 
 
 def birth_date(value: str) -> date:
@@ -57,10 +55,10 @@ def gender_of(rid: str) -> str:
 
 
 def mask(rid: str) -> str:
-    return rid[:3] + "*" * (len(rid) - 7) + rid[-4:] if len(rid) > 7 else "*" * len(rid)
+    return mask_resident_id(rid)
 
 
 def keyed_digest(rid: str, pepper: str) -> str:
     """HMAC of the normalized ID under the server secret: allows exact matching without storing a
     guessable plain hash (an ID has far too few candidates for an unkeyed hash to hide it)."""
-    return hmac.new(pepper.encode(), normalize(rid).encode(), hashlib.sha256).hexdigest()
+    return id_match_tag(pepper.encode(), rid).hex()

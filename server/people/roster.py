@@ -2,7 +2,7 @@
 
 Import: every row is checked (name, resident ID per GB 11643, status, years, phone), duplicates within the
 file and against the database are caught, and only a file without a single problem is written, in one
-transaction with batch inserts (a handful of round trips for thousands of rows). One audit entry records
+transaction with multi-row inserts (one statement per ~2,000 rows). One audit entry records
 the whole import (school, row count, the file's SHA-256 and the new person ids).
 """
 
@@ -21,6 +21,7 @@ from server.db import write_transaction
 from server.errors import Forbidden
 from server.people import resident_id as rid
 from server.people import services
+from server.people.bulk import bulk_insert
 from server.people.schemas import LEVEL_NAMES, ImportReport
 from server.people.spreadsheet import (
     Column,
@@ -33,7 +34,8 @@ from server.people.spreadsheet import (
 )
 from server.people.tables import Person, SkillLevel
 
-BATCH = 500
+PERSON_COLUMNS = ("name", "gender", "resident_id", "resident_id_hmac", "birth_date", "status", "school", "major_code",
+                  "major_name", "enrollment_year", "graduation_year", "phone", "created_at", "updated_at")
 EXPORT_LIMIT = 100_000
 
 ROSTER_COLUMNS = (
@@ -185,20 +187,14 @@ async def import_roster(principal: Principal, school_id: int, content: bytes, *,
 async def _insert(principal: Principal, school_id: int, rows: list[dict[str, Any]], digest: str) -> list[int]:
     pepper = get_settings().secret
     now = _now()
-    ids: list[int] = []
+    values = [
+        (d["name"], rid.gender_of(d["resident_id"]), d["resident_id"], rid.keyed_digest(d["resident_id"], pepper),
+         rid.birth_date(d["resident_id"]), d["status"], school_id, d["major_code"], d["major_name"],
+         d["enrollment_year"], d["graduation_year"], d["phone"], now, now)
+        for d in rows
+    ]
     async with write_transaction():
-        for i in range(0, len(rows), BATCH):
-            batch = [
-                Person(
-                    name=d["name"], gender=rid.gender_of(d["resident_id"]), resident_id=d["resident_id"],
-                    resident_id_hmac=rid.keyed_digest(d["resident_id"], pepper),
-                    birth_date=rid.birth_date(d["resident_id"]), status=d["status"], school=school_id,
-                    major_code=d["major_code"], major_name=d["major_name"], enrollment_year=d["enrollment_year"],
-                    graduation_year=d["graduation_year"], phone=d["phone"], created_at=now, updated_at=now,
-                )
-                for d in rows[i:i + BATCH]
-            ]
-            ids.extend(r["id"] for r in await Person.insert(*batch).returning(Person.id))
+        ids = sorted(r["id"] for r in await bulk_insert(Person, PERSON_COLUMNS, values, returning=("id",)))
         await record(**actor_of(principal), action="people.imported", object_type="school", object_id=school_id,
                      after={"rows": len(rows), "file_sha256": digest, "person_ids": ids})
     return ids
@@ -213,7 +209,7 @@ ROSTER_EXPORT_HEADERS = ["编号 id", "姓名 name", "性别 gender", "身份证
 
 async def export_rows(principal: Principal, *, school_id: int | None, status: str | None) -> list[list[Any]]:
     """Rows of the roster export; resident IDs masked unless the caller is staff authorized for the school."""
-    query = services._select().order_by(Person.school).order_by(Person.id).limit(EXPORT_LIMIT)
+    query = services.person_select().order_by(Person.school).order_by(Person.id).limit(EXPORT_LIMIT)
     for cond in await services.list_conditions(principal, school_id=school_id, q=None, status=status):
         query = query.where(cond)
     people = await query

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-import msgspec
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 
 from server.accounts.principal import Principal
+from server.params import Limit, Offset
 from server.people import roster, services
 from server.people.schemas import (
     AwardIn,
@@ -56,8 +56,8 @@ class PeopleController(Controller):
         school_id: FromQuery[int | None] = None,
         q: FromQuery[str | None] = None,
         status: FromQuery[Literal["student", "graduate", "teacher"] | None] = None,
-        limit: FromQuery[Annotated[int, msgspec.Meta(ge=1, le=500)]] = 50,
-        offset: FromQuery[Annotated[int, msgspec.Meta(ge=0)]] = 0,
+        limit: FromQuery[Limit] = 50,
+        offset: FromQuery[Offset] = 0,
     ) -> PersonPage:
         """People the caller may see (own school, organizer region, or own record); IDs masked for
         coordinators."""
@@ -92,7 +92,7 @@ class PeopleController(Controller):
         principal: NamedDependency[Principal],
         person_id: FromPath[int],
         level_id: FromPath[int],
-        reason: FromQuery[Annotated[str, msgspec.Meta(min_length=2, max_length=500)]],
+        reason: FromQuery[Annotated[str, QueryParameter(min_length=2, max_length=500)]],
     ) -> None:
         """Remove a skill level recorded in error; the reason goes to the audit log."""
         await services.remove_skill_level(principal, person_id, level_id, reason)

@@ -104,7 +104,7 @@ async def to_detail(principal: Principal, row: dict) -> PersonDetailOut:
     )
 
 
-def _select():
+def person_select():
     return Person.select(
         Person.all_columns(),
         Person.school.path.as_alias("school_path"),
@@ -113,7 +113,7 @@ def _select():
 
 
 async def fetch(person_id: int) -> dict | None:
-    return await _select().where(Person.id == person_id).first()
+    return await person_select().where(Person.id == person_id).first()
 
 
 def validated_resident_id(value: str, field: str = "resident_id") -> str:
@@ -237,7 +237,7 @@ async def list_conditions(principal: Principal, *, school_id: int | None, q: str
 async def search(
     principal: Principal, *, school_id: int | None, q: str | None, status: str | None, limit: int, offset: int
 ) -> PersonPage:
-    query = _select()
+    query = person_select()
     count = Person.count()
     for cond in await list_conditions(principal, school_id=school_id, q=q, status=status):
         query = query.where(cond)

@@ -1,0 +1,1 @@
+"""Migrations of the issuing domain (auto-generated tables, then hand-written indexes)."""

@@ -1,3 +1,5 @@
+"""Auto-generated (piccolo migrations new issuing --auto): the issuing tables."""
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
@@ -16,7 +18,7 @@ from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
 
-class CertificateBatch(Table, tablename="certificate_batch", schema=None):
+class CertificateBatch(Table, tablename="issuance_batch", schema=None):
     id = Serial(
         null=False,
         primary_key=True,
@@ -81,7 +83,7 @@ class Person(Table, tablename="person", schema=None):
     )
 
 
-ID = "2026-11-29T00:21:31:449734"
+ID = "2026-11-29T00:28:42:530948"
 VERSION = "1.38.0"
 DESCRIPTION = "certificates, batches, counters, labels, verification attempts, published documents"
 
@@ -92,8 +94,22 @@ async def forwards():
     )
 
     manager.add_table(
+        class_name="VerifyAttempt",
+        tablename="verify_attempt",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="CertificateCounter",
+        tablename="certificate_counter",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
         class_name="CertificateBatch",
-        tablename="certificate_batch",
+        tablename="issuance_batch",
         schema=None,
         columns=None,
     )
@@ -106,8 +122,8 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="VerifyAttempt",
-        tablename="verify_attempt",
+        class_name="CertificateLabel",
+        tablename="certificate_label",
         schema=None,
         columns=None,
     )
@@ -119,23 +135,160 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="CertificateLabel",
-        tablename="certificate_label",
+    manager.add_column(
+        table_class_name="VerifyAttempt",
+        tablename="verify_attempt",
+        column_name="kind",
+        db_column_name="kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 20,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
         schema=None,
-        columns=None,
     )
 
-    manager.add_table(
-        class_name="CertificateCounter",
-        tablename="certificate_counter",
+    manager.add_column(
+        table_class_name="VerifyAttempt",
+        tablename="verify_attempt",
+        column_name="remote",
+        db_column_name="remote",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
         schema=None,
-        columns=None,
+    )
+
+    manager.add_column(
+        table_class_name="VerifyAttempt",
+        tablename="verify_attempt",
+        column_name="subject",
+        db_column_name="subject",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="VerifyAttempt",
+        tablename="verify_attempt",
+        column_name="success",
+        db_column_name="success",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="VerifyAttempt",
+        tablename="verify_attempt",
+        column_name="at",
+        db_column_name="at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CertificateCounter",
+        tablename="certificate_counter",
+        column_name="scope",
+        db_column_name="scope",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CertificateCounter",
+        tablename="certificate_counter",
+        column_name="value",
+        db_column_name="value",
+        column_class_name="BigInt",
+        column_class=BigInt,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
     )
 
     manager.add_column(
         table_class_name="CertificateBatch",
-        tablename="certificate_batch",
+        tablename="issuance_batch",
         column_name="kind",
         db_column_name="kind",
         column_class_name="Varchar",
@@ -157,7 +310,7 @@ async def forwards():
 
     manager.add_column(
         table_class_name="CertificateBatch",
-        tablename="certificate_batch",
+        tablename="issuance_batch",
         column_name="issuer",
         db_column_name="issuer",
         column_class_name="ForeignKey",
@@ -181,7 +334,7 @@ async def forwards():
 
     manager.add_column(
         table_class_name="CertificateBatch",
-        tablename="certificate_batch",
+        tablename="issuance_batch",
         column_name="event",
         db_column_name="event",
         column_class_name="ForeignKey",
@@ -205,7 +358,7 @@ async def forwards():
 
     manager.add_column(
         table_class_name="CertificateBatch",
-        tablename="certificate_batch",
+        tablename="issuance_batch",
         column_name="filename",
         db_column_name="filename",
         column_class_name="Varchar",
@@ -227,7 +380,7 @@ async def forwards():
 
     manager.add_column(
         table_class_name="CertificateBatch",
-        tablename="certificate_batch",
+        tablename="issuance_batch",
         column_name="certificate_count",
         db_column_name="certificate_count",
         column_class_name="Integer",
@@ -248,7 +401,7 @@ async def forwards():
 
     manager.add_column(
         table_class_name="CertificateBatch",
-        tablename="certificate_batch",
+        tablename="issuance_batch",
         column_name="created_by",
         db_column_name="created_by",
         column_class_name="Integer",
@@ -269,7 +422,7 @@ async def forwards():
 
     manager.add_column(
         table_class_name="CertificateBatch",
-        tablename="certificate_batch",
+        tablename="issuance_batch",
         column_name="created_at",
         db_column_name="created_at",
         column_class_name="Timestamptz",
@@ -1256,10 +1409,32 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="VerifyAttempt",
-        tablename="verify_attempt",
-        column_name="kind",
-        db_column_name="kind",
+        table_class_name="CertificateLabel",
+        tablename="certificate_label",
+        column_name="ref",
+        db_column_name="ref",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 220,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CertificateLabel",
+        tablename="certificate_label",
+        column_name="category",
+        db_column_name="category",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -1278,58 +1453,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="VerifyAttempt",
-        tablename="verify_attempt",
-        column_name="remote",
-        db_column_name="remote",
+        table_class_name="CertificateLabel",
+        tablename="certificate_label",
+        column_name="code",
+        db_column_name="code",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 64,
+            "length": 20,
             "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VerifyAttempt",
-        tablename="verify_attempt",
-        column_name="subject",
-        db_column_name="subject",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="VerifyAttempt",
-        tablename="verify_attempt",
-        column_name="success",
-        db_column_name="success",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": False,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -1343,10 +1475,32 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="VerifyAttempt",
-        tablename="verify_attempt",
-        column_name="at",
-        db_column_name="at",
+        table_class_name="CertificateLabel",
+        tablename="certificate_label",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="CertificateLabel",
+        tablename="certificate_label",
+        column_name="created_at",
+        db_column_name="created_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
@@ -1354,7 +1508,7 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": False,
-            "index": True,
+            "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
@@ -1479,158 +1633,6 @@ async def forwards():
         column_class=Timestamptz,
         params={
             "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateLabel",
-        tablename="certificate_label",
-        column_name="ref",
-        db_column_name="ref",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 220,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateLabel",
-        tablename="certificate_label",
-        column_name="category",
-        db_column_name="category",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateLabel",
-        tablename="certificate_label",
-        column_name="code",
-        db_column_name="code",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 20,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateLabel",
-        tablename="certificate_label",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateLabel",
-        tablename="certificate_label",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateCounter",
-        tablename="certificate_counter",
-        column_name="scope",
-        db_column_name="scope",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="CertificateCounter",
-        tablename="certificate_counter",
-        column_name="value",
-        db_column_name="value",
-        column_class_name="BigInt",
-        column_class=BigInt,
-        params={
-            "default": 0,
             "null": False,
             "primary_key": False,
             "unique": False,

@@ -1,0 +1,171 @@
+"""An event's rule documents in scoring/'s formats: decode, validate through scoring/, store, read back.
+
+Nothing here scores anything: the scoring core decides whether a marking scheme, an award policy,
+promotion rules or an advancement policy is consistent, and this module turns its ``Problem`` list into
+one ``InvalidInput`` (HTTP 422) whose ``field`` is the request field plus scoring's own path, e.g.
+``scheme.criteria[0].aspects[1].max`` or ``advancement_rules.top_n``.
+
+Documents are stored as canonical JSON of the validated structs (decimals as strings), so what is read
+back is exactly what scoring/ accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+import scoring
+from server.errors import InvalidInput
+
+_AT = re.compile(r"^(?P<what>.*?) - at `\$(?P<path>[^`]*)`$", re.S)
+_FIELD = re.compile(r"field `([^`]+)`")
+
+# a stand-in scheme for checking award rules of an event that has no marking scheme yet
+_PLACEHOLDER_SCHEME = scoring.Scheme(
+    id="award-rules-check",
+    criteria=[scoring.Criterion(id="c", aspects=[scoring.MeasurementAspect(id="a", max=Decimal(100))])],
+)
+
+
+def _join(prefix: str, path: str) -> str:
+    if not prefix or not path:
+        return prefix or path
+    return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
+
+
+def decode_problem(err: msgspec.ValidationError) -> tuple[str, str, str]:
+    """(code, path inside the document, message) of a msgspec validation error."""
+    text = str(err)
+    m = _AT.match(text)
+    what, path = (m.group("what"), m.group("path").lstrip(".")) if m else (text, "")
+    field = _FIELD.search(what)
+    if "unknown field" in what:
+        code = "unknown_field"
+        path = f"{path}.{field.group(1)}".lstrip(".") if field else path
+    elif "missing required field" in what:
+        code = "missing_field"
+        path = f"{path}.{field.group(1)}".lstrip(".") if field else path
+    elif what.startswith(("Invalid value", "Invalid enum value")):
+        code = "invalid_value"
+    else:
+        code = "invalid_type"
+    return code, path, what
+
+
+def invalid_document(prefix: str, problems: list[tuple[str, str, str]], what: str) -> InvalidInput:
+    """One 422 naming every problem; ``field`` is the first problem's full path."""
+    errors = [{"field": _join(prefix, path), "code": code, "message": message} for code, path, message in problems]
+    head = errors[0]
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return InvalidInput(f"{what}: {head['field']}: {head['message']}{more}", code=head["code"], field=head["field"],
+                        errors=errors)
+
+
+def _convert(value: Any, type_: Any, prefix: str, what: str):
+    try:
+        return msgspec.convert(value, type=type_)
+    except msgspec.ValidationError as err:
+        raise invalid_document(prefix, [decode_problem(err)], what) from None
+
+
+def scoring_problems(problems: list[scoring.Problem], strip: str = "") -> list[tuple[str, str, str]]:
+    out = []
+    for p in problems:
+        path = p.path
+        if strip and (path == strip or path.startswith(strip + ".") or path.startswith(strip + "[")):
+            path = path[len(strip):].lstrip(".")
+        out.append((p.code, path, p.message))
+    return out
+
+
+def to_json(struct: Any) -> str:
+    return msgspec.json.encode(struct).decode()
+
+
+def as_builtins(text: str | None) -> Any:
+    """A stored document as plain JSON values for a response (decimals stay strings)."""
+    return None if text is None else msgspec.json.decode(text)
+
+
+# --- the four documents ---------------------------------------------------------------------------
+
+def scheme_from(value: dict[str, Any]) -> scoring.Scheme:
+    scheme = _convert(value, scoring.Scheme, "scheme", "The marking scheme is invalid")
+    problems = scoring.validate_scheme(scheme)
+    if problems:
+        raise invalid_document("scheme", scoring_problems(problems), "The marking scheme is invalid")
+    return scheme
+
+
+def award_rules_from(value: dict[str, Any], scheme: scoring.Scheme | None) -> scoring.AwardPolicy:
+    """An award policy, checked by scoring/ against the event's scheme (or a stand-in when it has none)."""
+    policy = _convert(value, scoring.AwardPolicy, "award_rules", "The award rules are invalid")
+    probe = msgspec.structs.replace(scheme or _PLACEHOLDER_SCHEME, awards=policy)
+    problems = [p for p in scoring.validate_scheme(probe) if p.path == "awards" or p.path.startswith("awards.")]
+    if problems:
+        raise invalid_document("award_rules", scoring_problems(problems, "awards"), "The award rules are invalid")
+    return policy
+
+
+def promotion_rules_from(value: list[dict[str, Any]], competition_level: str) -> list[scoring.PromotionRule]:
+    rules = _convert(value, list[scoring.PromotionRule], "promotion_rules", "The promotion rules are invalid")
+    try:  # promote() validates its rules before anything else; with no standings it computes nothing
+        scoring.promote(rules, competition_level=competition_level, standings=[], entries=[])
+    except scoring.ScoringError as err:
+        raise invalid_document("promotion_rules", scoring_problems(err.problems, "rules"),
+                               "The promotion rules are invalid") from None
+    return rules
+
+
+def advancement_rules_from(value: dict[str, Any]) -> scoring.AdvancementPolicy:
+    policy = _convert(value, scoring.AdvancementPolicy, "advancement_rules", "The advancement rules are invalid")
+    try:  # advance() validates the policy first; with no standings nobody qualifies
+        scoring.advance(policy, [])
+    except scoring.ScoringError as err:
+        raise invalid_document("advancement_rules", scoring_problems(err.problems, "advancement"),
+                               "The advancement rules are invalid") from None
+    return policy
+
+
+# --- reading stored documents back ----------------------------------------------------------------
+
+def stored_scheme(text: str | None) -> scoring.Scheme | None:
+    return None if text is None else msgspec.json.decode(text, type=scoring.Scheme)
+
+
+def stored_award_rules(text: str | None) -> scoring.AwardPolicy | None:
+    return None if text is None else msgspec.json.decode(text, type=scoring.AwardPolicy)
+
+
+def stored_advancement(text: str | None) -> scoring.AdvancementPolicy | None:
+    return None if text is None else msgspec.json.decode(text, type=scoring.AdvancementPolicy)
+
+
+def effective_scheme(event: dict) -> scoring.Scheme | None:
+    """The scheme results are computed with: the event's award rules replace the scheme's own awards."""
+    scheme = stored_scheme(event["scheme"])
+    awards = stored_award_rules(event["award_rules"])
+    if scheme is not None and awards is not None:
+        scheme = msgspec.structs.replace(scheme, awards=awards)
+    return scheme
+
+
+def award_names(event: dict, document_tiers: list | None = None) -> dict[str, str]:
+    """Award code → display name, from the event's rules and (for imported files) the file's tiers."""
+    names: dict[str, str] = {}
+    for policy in (stored_award_rules(event["award_rules"]), getattr(stored_scheme(event["scheme"]), "awards", None)):
+        if policy is not None:
+            for tier in policy.tiers:
+                names.setdefault(tier.code, tier.name or tier.code)
+    for tier in document_tiers or []:
+        names.setdefault(tier.code, tier.name or tier.code)
+    return names
+
+
+def award_codes(event: dict) -> set[str] | None:
+    """The award codes the event's rules declare, or None when it declares none."""
+    policy = stored_award_rules(event["award_rules"]) or getattr(stored_scheme(event["scheme"]), "awards", None)
+    return None if policy is None else {t.code for t in policy.tiers}

@@ -1,0 +1,223 @@
+"""Signing keys as the server uses them: the key store, the verification URL prefix, display names, and
+the root-signed documents verifiers download (key set, status list).
+
+* The key store is ``certificates.KeyStore`` in ``Settings.keys_dir`` (``JINENG_KEYS_DIR``). When no store
+  exists yet, :func:`ensure_keys` creates one (root key + first signing key) — what ``jineng keys generate``
+  does — so a fresh ``jineng serve`` or demo can issue at once. A store that exists but has no active key
+  (retired or compromised) is never silently replaced: issuing then fails with ``no_signing_key``.
+* Display names of the codes in signed records (issuer, occupation, work type/event) live in
+  ``certificate_label`` and are published inside the signed key set, so offline and in-browser verifiers
+  can show them.
+* The published key set and status list are kept in ``published_document`` so every worker serves the same
+  document with a monotonic sequence; they are rebuilt when what they describe changed or half their
+  validity has passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as _dt
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import msgspec
+
+from certificates import CertStatus, KeySet, KeyStore, KeyStoreError, build_status_list
+from certificates.envelope import normalize_url_prefix
+from certificates.keys import canonical_json
+from server.config import get_settings
+from server.db import lock_key, write_transaction
+from server.errors import Conflict
+from server.issuing.tables import Certificate, CertificateCounter, CertificateLabel, PublishedDocument
+
+log = logging.getLogger("jineng.issuing")
+
+KEYSET_VALID_FOR = _dt.timedelta(days=7)
+STATUS_LIST_VALID_FOR = _dt.timedelta(days=1)
+_PUBLISH_LOCK = 0x4A4E4B53  # "JNKS": one publisher of a document at a time across workers
+_STATUS_CODES = {"revoked": CertStatus.REVOKED, "suspended": CertStatus.SUSPENDED,
+                 "superseded": CertStatus.SUPERSEDED}
+
+_store: KeyStore | None = None
+_override: KeyStore | None = None
+
+
+def keystore() -> KeyStore:
+    """The process's key store object (private keys are cached in it)."""
+    global _store
+    if _override is not None:
+        return _override
+    directory = Path(get_settings().keys_dir)
+    if _store is None or Path(_store.directory) != directory:
+        _store = KeyStore(directory)
+    return _store
+
+
+def use_keystore(store: KeyStore | None) -> None:
+    """Point the server at another key store (tests; ``None`` goes back to the configured one)."""
+    global _override
+    _override = store
+
+
+def ensure_keys() -> KeyStore:
+    """The key store, created (root + signing key) if none exists yet."""
+    store = keystore()
+    if not store.exists():
+        info = store.generate()
+        log.warning("no certificate key store at %s: created one (signing key kid %s); back up root.pem",
+                    store.directory, info.kid)
+    return store
+
+
+def signing_store() -> KeyStore:
+    """The key store with an active signing key, or ``Conflict(no_signing_key)``."""
+    store = ensure_keys()
+    try:
+        if store.active_key() is None:
+            raise KeyStoreError("no active key")
+    except KeyStoreError:
+        raise Conflict("No active certificate signing key: run `jineng keys rotate` first.",
+                       code="no_signing_key") from None
+    return store
+
+
+def url_prefix() -> str:
+    """The QR URL prefix: ``JINENG_VERIFY_URL_PREFIX`` or the public URL + ``/C/``, upper case."""
+    configured = os.environ.get("JINENG_VERIFY_URL_PREFIX") or (get_settings().public_url + "/C/")
+    try:
+        return normalize_url_prefix(configured)
+    except ValueError as exc:
+        raise Conflict(f"The verification URL cannot go into a QR code: {exc}", code="bad_verify_url") from None
+
+
+# --- display names --------------------------------------------------------------------------------
+
+async def label_names() -> dict[str, dict[str, str]]:
+    """{"issuer": {"12": "…"}, "occupation": {"6-31-01-03": "电工"}, "work_type": {"3": "电焊工"}}."""
+    names: dict[str, dict[str, str]] = {}
+    for row in await CertificateLabel.select(CertificateLabel.category, CertificateLabel.code,
+                                             CertificateLabel.name).order_by(CertificateLabel.id):
+        names.setdefault(row["category"], {})[row["code"]] = row["name"]
+    return names
+
+
+_keyset_cache: tuple[bytes, KeySet] | None = None
+
+
+async def verification_keyset() -> KeySet:
+    """Every key of the store (active, retired, compromised) with the current display names."""
+    global _keyset_cache
+    store = ensure_keys()
+    names = await label_names()
+    keys = [k.published() for k in store.list_keys()]
+    stamp = canonical_json({"keys": keys, "names": names, "root": store.root_public_key().hex()})
+    if _keyset_cache is None or _keyset_cache[0] != stamp:
+        _keyset_cache = (stamp, KeySet(keys, names=names, root_public_key=store.root_public_key()))
+    return _keyset_cache[1]
+
+
+# --- counters -------------------------------------------------------------------------------------
+
+async def allocate(scope: str) -> int:
+    """The next value of a counter (1, 2, …): atomic on both engines; call inside ``write_transaction``."""
+    await CertificateCounter.insert(CertificateCounter(scope=scope, value=0)).on_conflict(
+        target=CertificateCounter.scope, action="DO NOTHING"
+    )
+    rows = await CertificateCounter.update(
+        {CertificateCounter.value: CertificateCounter.value + 1}
+    ).where(CertificateCounter.scope == scope).returning(CertificateCounter.value)
+    return int(rows[0]["value"])
+
+
+# --- published documents --------------------------------------------------------------------------
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+def _fresh(row: dict | None, source: str, now: _dt.datetime) -> bool:
+    if row is None or row["source_digest"] != source:
+        return False
+    half = (row["next_update"] - row["issued_at"]) / 2
+    return now < row["issued_at"] + half
+
+
+async def _store_document(kind: str, sequence: int, body: bytes, source: str, issued_at: _dt.datetime,
+                          next_update: _dt.datetime) -> bytes:
+    """Keep the newest document (by sequence); a slower worker never replaces a newer one."""
+    async with write_transaction():
+        await lock_key(_PUBLISH_LOCK)
+        row = await PublishedDocument.select().where(PublishedDocument.kind == kind).first()
+        if row is None:
+            await PublishedDocument.insert(PublishedDocument(
+                kind=kind, sequence=sequence, body=body.decode("utf-8"), source_digest=source, issued_at=issued_at,
+                next_update=next_update))
+        elif int(row["sequence"]) < sequence:
+            await PublishedDocument.update({
+                PublishedDocument.sequence: sequence, PublishedDocument.body: body.decode("utf-8"),
+                PublishedDocument.source_digest: source, PublishedDocument.issued_at: issued_at,
+                PublishedDocument.next_update: next_update,
+            }).where(PublishedDocument.kind == kind)
+        else:
+            return row["body"].encode("utf-8")
+    return body
+
+
+class _KeySetHead(msgspec.Struct):
+    sequence: int
+    issued_at: _dt.datetime
+    next_update: _dt.datetime
+
+
+class _SignedHead(msgspec.Struct):
+    keyset: _KeySetHead
+
+
+async def published_keyset() -> bytes:
+    """The root-signed key set (``jineng-keyset/1``) with every key and the display names."""
+    store = ensure_keys()
+    names = await label_names()
+    source = _digest({"keys": [k.published() for k in store.list_keys()], "names": names,
+                      "root": store.root_public_key().hex()})
+    row = await PublishedDocument.select().where(PublishedDocument.kind == "keyset").first()
+    if _fresh(row, source, _now()):
+        return row["body"].encode("utf-8")
+    body = await asyncio.to_thread(store.publish, valid_for=KEYSET_VALID_FOR, names=names)
+    head = msgspec.json.decode(body, type=_SignedHead).keyset
+    return await _store_document("keyset", head.sequence, body, source, head.issued_at, head.next_update)
+
+
+class _StatusHead(msgspec.Struct):
+    sequence: int
+    issued_at: _dt.datetime
+    next_update: _dt.datetime
+
+
+class _SignedStatusHead(msgspec.Struct):
+    status_list: _StatusHead
+
+
+async def published_status_list() -> bytes:
+    """The root-signed status list: 2 bits per ``status_index`` (valid, revoked, suspended, superseded)."""
+    store = ensure_keys()
+    rows = await Certificate.select(Certificate.status_index, Certificate.status).where(
+        Certificate.status != "valid"
+    ).order_by(Certificate.status_index)
+    entries = {int(r["status_index"]): _STATUS_CODES[r["status"]] for r in rows if r["status"] in _STATUS_CODES}
+    source = _digest(sorted((i, s.value) for i, s in entries.items()))
+    row = await PublishedDocument.select().where(PublishedDocument.kind == "status_list").first()
+    now = _now()
+    if _fresh(row, source, now):
+        return row["body"].encode("utf-8")
+    async with write_transaction():
+        sequence = await allocate("doc:status_list")
+    body = await asyncio.to_thread(build_status_list, entries, keystore=store, sequence=sequence, now=now,
+                                   valid_for=STATUS_LIST_VALID_FOR)
+    head = msgspec.json.decode(body, type=_SignedStatusHead).status_list
+    return await _store_document("status_list", sequence, body, source, head.issued_at, head.next_update)

@@ -1,0 +1,1 @@
+"""Tests of the competitions domain: catalog, competitions, lifecycle, events, results, advancement, demo."""

@@ -1,0 +1,128 @@
+"""Helpers of the competitions tests: realistic rule documents, competitions and events through the API,
+entries straight into the registration tables, and results files made by the scoring core itself."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import msgspec
+
+import scoring
+
+# A realistic marking scheme: a measurement module (exact marks, one with tolerance bands), a
+# judgement module (3 judges, 0-3 scale) and a panel aspect marked by 5 judges, trimmed mean.
+SCHEME = {
+    "id": "dg-2026",
+    "name": "电工 赛项评分标准",
+    "criteria": [
+        {"id": "A", "name": "模块A 电气线路安装", "aspects": [
+            {"kind": "measurement", "id": "A1", "name": "接线正确", "max": "30"},
+            {"kind": "measurement", "id": "A2", "name": "尺寸偏差", "max": "10",
+             "bands": [{"within": "0.5", "mark": "10"}, {"within": "1.0", "mark": "6"}, {"within": "2.0", "mark": "3"}]},
+        ]},
+        {"id": "B", "name": "模块B 工艺与规范", "aspects": [
+            {"kind": "judgement", "id": "B1", "name": "布线工艺", "max": "20", "judges": 3},
+        ]},
+        {"id": "C", "name": "模块C 故障排除", "aspects": [
+            {"kind": "panel", "id": "C1", "name": "综合表现", "max": "40", "judges": 5,
+             "rule": {"rule": "trimmed_mean", "drop": 1}},
+        ]},
+    ],
+    "rounding": {"total": {"places": 2, "mode": "half_up"}},
+}
+AWARDS = {
+    "tiers": [
+        {"kind": "ratio", "code": "first_prize", "name": "一等奖", "ratio": "0.10", "rounding": "half_up"},
+        {"kind": "ratio", "code": "second_prize", "name": "二等奖", "ratio": "0.20", "rounding": "half_up"},
+        {"kind": "ratio", "code": "third_prize", "name": "三等奖", "ratio": "0.30", "rounding": "half_up"},
+    ],
+    "tie_policy": "higher",
+}
+PROMOTION = [{"competition_level": "city", "rank_from": 1, "rank_to": 6, "target": 2, "condition": "符合条件的"}]
+ADVANCEMENT = {"top_n": 3, "ties": "together"}
+
+
+def scheme(**changes) -> dict:
+    out = copy.deepcopy(SCHEME)
+    out.update(changes)
+    return out
+
+
+def event_body(code: str = "DG", **over) -> dict:
+    body = {
+        "code": code, "name": "电工", "occupation_code": "6-31-01-03", "group": "student", "track": "secondary",
+        "registration_opens": "2026-03-01T00:00:00+08:00", "registration_closes": "2026-04-01T00:00:00+08:00",
+        "scheme": scheme(), "award_rules": copy.deepcopy(AWARDS), "promotion_rules": copy.deepcopy(PROMOTION),
+        "advancement_rules": dict(ADVANCEMENT),
+        "eligibility": {"min_age": 16, "max_age": 22, "age_reference_date": "2026-06-30",
+                        "person_statuses": ["student", "graduate"], "graduated_within_years": 1},
+    }
+    body.update(over)
+    return body
+
+
+async def create_competition(client, headers, world, *, level="city", organizers=("edu", "hrss"), parent_id=None,
+                             name="2026年济宁市职业院校技能大赛", year=2026, expect=201) -> dict:
+    body = {"name": name, "level": level, "year": year, "edition": 5,
+            "organizers": [{"organization_id": world.orgs[o], "role": "host"} for o in organizers]}
+    if parent_id is not None:
+        body["parent_id"] = parent_id
+    r = await client.post("/api/competitions", json=body, headers=headers)
+    assert r.status_code == expect, r.text
+    return r.json()
+
+
+async def create_event(client, headers, competition_id: int, code: str = "DG", expect=201, **over) -> dict:
+    r = await client.post(f"/api/competitions/{competition_id}/events", json=event_body(code, **over), headers=headers)
+    assert r.status_code == expect, r.text
+    return r.json()
+
+
+async def step(client, headers, competition_id: int, *statuses: str) -> dict:
+    body = None
+    for to in statuses:
+        r = await client.post(f"/api/competitions/{competition_id}/transitions", json={"to": to}, headers=headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+    return body
+
+
+async def add_entries(event_id: int, members: list[tuple[int, list[int]]], status: str = "approved",
+                      coach: int | None = None) -> list[int]:
+    """Entries straight into the registration tables: (school id, [person ids]) each."""
+    from server.db import write_transaction
+    from server.registration.tables import Entry, EntryMember
+
+    ids = []
+    at = datetime.now(timezone.utc)
+    async with write_transaction():
+        for school_id, people in members:
+            rows = await Entry.insert(Entry(event=event_id, school=school_id, status=status, created_at=at,
+                                            updated_at=at, submitted_at=at)).returning(Entry.id)
+            entry_id = rows[0]["id"]
+            for position, person in enumerate(people):
+                await EntryMember.insert(EntryMember(entry=entry_id, event=event_id, person=person, role="competitor",
+                                                     position=position, active=status not in ("withdrawn", "declined")))
+            if coach is not None:
+                await EntryMember.insert(EntryMember(entry=entry_id, event=event_id, person=coach, role="coach",
+                                                     position=len(people), active=True))
+            ids.append(entry_id)
+    return ids
+
+
+SIMPLE_SCHEME = scoring.Scheme(
+    id="simple", criteria=[scoring.Criterion(id="A", aspects=[scoring.MeasurementAspect(id="A1", max=Decimal(100))])],
+    awards=msgspec.convert(AWARDS, scoring.AwardPolicy),
+)
+
+
+def results_file(totals: dict[int, str], *, schools: dict[int, int] | None = None, withdrawn=()) -> bytes:
+    """A ``jineng.results/1`` file as the scoring CLI writes it: one exact mark per entry."""
+    entries = [scoring.Entry(id=str(e), school=str((schools or {}).get(e, "")) or None, withdrawn=e in withdrawn)
+               for e in totals]
+    marks = [scoring.Mark(entry=str(e), judge="J1", aspect="A1", mark=Decimal(t)) for e, t in totals.items()
+             if e not in withdrawn]
+    result = scoring.compute_event(SIMPLE_SCHEME, marks, entries, event="DG")
+    return scoring.encode_results(result)

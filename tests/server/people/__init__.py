@@ -1,0 +1,1 @@
+"""People domain tests: graduate record, skill levels, roster import and export (SQLite and PostgreSQL)."""

@@ -1,0 +1,1 @@
+"""Registration domain tests: entries, review, eligibility, quota race, Excel (SQLite and PostgreSQL)."""
