@@ -842,7 +842,7 @@ def validate_marks(
     """Every problem of ``marks`` against ``scheme`` and the roster, without computing anything."""
     plan = compile_scheme(scheme)
     try:
-        with exact_context():
+        with exact_context(), paused_gc():
             prepare_marks(plan, marks, entries, judges)
     except InvalidMarks as err:
         return err.problems

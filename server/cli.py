@@ -79,12 +79,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if made:
             print(f"loaded demo data: {made['organizations']} organizations, {made['people']} people, "
                   f"{made['accounts']} accounts (password: see README, 'Demo accounts')")
+    from server.issuing.keyring import ensure_keys
+
+    # a fresh installation can issue at once; an existing store is never replaced
+    root = ensure_keys().root_public_key().hex()
     base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
     where = settings.database_url if settings.engine == "sqlite" else "PostgreSQL"
     print(f"\nJineng is starting on {where}\n"
           f"  service     {base}/\n"
           f"  health      {base}/healthz\n"
-          f"  API docs    {base}/schema  (offline: {base}/schema/openapi.json)\n", flush=True)
+          f"  verify      {base}/verify/   (certificates; QR codes open {base}/C/...)\n"
+          f"  graduates   {base}/graduate/\n"
+          f"  API docs    {base}/schema  (offline: {base}/schema/openapi.json)\n"
+          f"  key set     {base}/.well-known/jineng-keys.json  (root key {root[:16]}…)\n", flush=True)
     uvicorn.run("server.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level=args.log_level, proxy_headers=True)
     return 0

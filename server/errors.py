@@ -8,6 +8,7 @@ unexpected becomes a bare 500 problem without a trace.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -113,6 +114,9 @@ def _domain_handler(request: Request, exc: DomainError) -> Response:
     )
 
 
+_NAMED_KEY = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
+
+
 def _validation_handler(request: Request, exc: ValidationException) -> Response:
     """Litestar/msgspec validation: name the field (msgspec reports one error per body)."""
     errors = []
@@ -130,7 +134,14 @@ def _validation_handler(request: Request, exc: ValidationException) -> Response:
     if field:
         # msgspec paths read "$.members[0].name"; keep the dotted path without the root marker.
         field = str(field).removeprefix("$.").removeprefix("$")
-        errors[0]["field"] = field
+        if field == "data":  # Litestar's name for the whole body
+            field = ""
+        # a missing or unknown key is named in the message, not in the path: point at the key itself
+        named = _NAMED_KEY.search(errors[0].get("message") or "")
+        if named:
+            field = f"{field}.{named.group(1)}" if field else named.group(1)
+        errors[0]["field"] = field or None
+        field = field or None
     return problem(request, 400, code, "Invalid request", detail, field=field, errors=errors or None)
 
 
@@ -163,13 +174,27 @@ def _http_handler(request: Request, exc: HTTPException) -> Response:
     return problem(request, status, code, title, detail)
 
 
+def _out_of_range_handler(request: Request, exc: Exception) -> Response:
+    """A number too large for the database column (e.g. an id beyond 32 bits): the client's mistake."""
+    return problem(request, 400, "value_out_of_range", "Invalid request",
+                   "A number in the request is out of range for this field.")
+
+
 def _unexpected_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(request, 500, "internal_error", "Internal error", "The server could not complete the request.")
 
 
+try:
+    from asyncpg.exceptions import DataError as _PgDataError
+except ImportError:  # pragma: no cover
+    _PgDataError = OverflowError  # type: ignore[assignment,misc]
+
 EXCEPTION_HANDLERS = {
     DomainError: _domain_handler,
+    # SQLite raises OverflowError, asyncpg DataError, for integers the column cannot hold
+    OverflowError: _out_of_range_handler,
+    _PgDataError: _out_of_range_handler,
     NotAuthorizedException: _http_handler,
     PermissionDeniedException: _http_handler,
     HTTPException: _http_handler,

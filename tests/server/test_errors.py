@@ -89,3 +89,19 @@ async def test_bad_query_parameter(client, world):
     r = await client.get("/api/people?limit=100000", headers=headers)
     body = assert_problem(r, 400, "invalid_body")
     assert body["field"] == "limit"
+
+
+async def test_missing_and_unknown_keys_are_named(client, world):
+    r = await client.post("/api/auth/login", json={"username": "admin"})
+    assert assert_problem(r, 400, "invalid_body")["field"] == "password"
+    r = await client.post("/api/auth/login", json={"username": "admin", "password": "x", "remember": True})
+    assert assert_problem(r, 400, "invalid_body")["field"] == "remember"
+
+
+async def test_id_beyond_the_column_range_is_a_client_error(client, world):
+    headers = await token_for(client, "admin")
+    for path in ("/api/organizations/99999999999999", "/api/people/99999999999999",
+                 "/api/users/99999999999999"):
+        r = await client.get(path, headers=headers)
+        assert r.status_code in {400, 404}, (path, r.status_code, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
