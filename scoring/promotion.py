@@ -231,15 +231,17 @@ def advance(policy: AdvancementPolicy, standings: Sequence[Standing], *, withdra
     notes = list(final.notes)
     if gone:
         if new:
-            notes.append(f"withdrawn qualifier(s) {', '.join(gone)} replaced by the next eligible: {', '.join(new)}")
+            notes.append(f"withdrawn qualifier(s) {', '.join(gone)} replaced by the next eligible: "
+                         f"{', '.join(new)}")
         elif len(final.qualified) + final.held >= final.quota:
             notes.append(f"withdrawn qualifier(s) {', '.join(gone)} not replaced: the quota of {final.quota} is "
-                         "still filled (the withdrawal only removed a seat a tie had added)")
+                         "still filled")
         else:
             notes.append(f"withdrawn qualifier(s) {', '.join(gone)} not replaced: no further entry qualifies "
                          "under the policy (see the notes and skipped entries)")
     return AdvancementResult(status=final.status, qualified=final.qualified, quota=final.quota, basis=final.basis,
-                             held=final.held, withdrawn_qualifiers=gone, replacements=new, skipped=final.skipped, notes=notes)
+                             held=final.held, withdrawn_qualifiers=gone, replacements=new, skipped=final.skipped,
+                             notes=notes)
 
 
 def _select(policy: AdvancementPolicy, standings: Sequence[Standing], withdrawn: frozenset[str]) -> AdvancementResult:

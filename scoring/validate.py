@@ -4,11 +4,13 @@
 ``InvalidScheme`` with the full list.  Codes (stable, for HTTP 422 mapping):
 
 =========================  ===================================================================
+invalid_type               a non-Decimal (a float from Python code) where a decimal belongs
+too_precise                a decimal with more than 12 places (reported alone, with invalid_type)
 duplicate_id               a criterion or aspect id used twice (aspect ids are unique scheme-wide)
 missing_id                 an empty id
 empty                      a scheme without criteria, a criterion without aspects, no award tiers
 max_not_positive           an aspect max ≤ 0
-too_large                  a value beyond what the core accepts (max above 10^9)
+too_large                  a value beyond what the core accepts (max above 10^9, any decimal ≥ 10^15)
 not_a_number               NaN or infinity in a declared value
 total_mismatch             a declared criterion max or scheme total differs from what its parts add to
 weight_not_positive        a criterion weight ≤ 0

@@ -7,7 +7,6 @@ import json
 import random
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -297,6 +296,38 @@ def test_problems_do_not_depend_on_the_arrival_order_of_marks(seed):
     assert located(shuffled) == located(rows)
     assert {code for code, _, _ in located(rows)} == {"mark_out_of_range", "duplicate_mark", "unknown_entry",
                                                       "unknown_aspect"}
+
+
+def test_speculative_results_never_escape_a_refused_file(monkeypatch):
+    # compute_event evaluates an entry as soon as its own panels pass (cache locality); a bad row
+    # elsewhere must still refuse the whole file, and no rule may see the panel that holds the bad row.
+    import scoring.panel as panel_module
+
+    seen = []
+    original = panel_module.compile_rule
+
+    def spying_compile(rule, n):
+        fn = original(rule, n)
+
+        def spy(p):
+            seen.append(dict(p.by_judge))
+            return fn(p)
+
+        return spy
+
+    monkeypatch.setattr("scoring.engine.compile_rule", spying_compile)
+    scheme, entries, rows = _random_event(6)
+    bad = Mark(entry="E150", judge="J4", aspect="b0", mark=D(7))  # a judgement score of 7
+    rows = [m for m in rows if not (m.entry == "E150" and m.aspect == "b0" and m.judge == "J2")] + [bad]
+    shuffled = rows[:]
+    random.Random(6).shuffle(shuffled)
+    for marks in (rows, shuffled):
+        seen.clear()
+        with pytest.raises(InvalidMarks) as err:
+            compute_event(scheme, marks, entries)
+        assert problems_of(err) == {("judgement_mark_invalid", f"marks[{marks.index(bad)}].mark")}
+        assert seen  # other entries were evaluated speculatively …
+        assert not any(set(panel) == {"J0", "J1", "J4"} for panel in seen)  # … never the bad panel
 
 
 # ------------------------------------------------------------------------------------------------- gc

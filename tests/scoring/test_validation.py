@@ -183,7 +183,9 @@ def test_every_bad_row_is_reported_not_just_the_first():
 
 
 def test_nothing_is_computed_from_partial_garbage(monkeypatch):
-    """One bad row anywhere: no panel rule runs at all (validation happens before computing)."""
+    """One bad row: no panel rule runs on the entry it belongs to, and nothing is returned.  (Entries
+    whose own panels all pass may be evaluated speculatively while their marks are in cache; that work
+    is dropped — see test_review_findings.test_speculative_results_never_escape_a_refused_file.)"""
     import scoring.panel as panel_module
 
     calls = []
