@@ -5,4 +5,6 @@ from typing import Annotated
 from litestar.params import QueryParameter
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size (1-500)")]
-Offset = Annotated[int, QueryParameter(ge=0, description="rows to skip")]
+# bounded: an offset beyond 64 bits makes SQLite fail with "datatype mismatch" (a 500); no page lies that far
+MAX_OFFSET = 2_147_483_647
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="rows to skip")]

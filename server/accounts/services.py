@@ -17,12 +17,13 @@ from server.accounts.schemas import ROLES, GrantIn, GrantOut, MeOut, UserIn, Use
 from server.accounts.tables import AuthSession, LoginAttempt, RoleGrant, User
 from server.audit.services import record
 from server.config import get_settings
-from server.db import write_transaction
+from server.db import lock_key, write_transaction
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from server.organizations.tables import Organization
 
 # roles that make sense only with an organization scope / only with a competition scope
 ORG_SCOPED = {"admin", "organizer", "school_coordinator", "judge", "chief_judge", "encryption_officer", "supervisor"}
+ADMIN_GRANTS_LOCK = 0x41444D4E  # "ADMN": PostgreSQL advisory lock around removing admin grants
 COMPETITION_SCOPED = {"organizer", "judge", "chief_judge", "encryption_officer", "supervisor"}
 
 
@@ -243,11 +244,34 @@ async def _check_grant_allowed(principal: Principal | None, grant: GrantIn, fiel
         path, _ = await _org_path(grant.organization_id)
         if not principal.covers_path(path, "organizer"):
             raise Forbidden("You can only grant roles inside your own organizations.", code="grant_not_allowed")
-    else:
+    elif grant.competition_id is not None:
         from server.access import can_manage_competition  # competitions arrive later; resolved lazily
 
-        if not await can_manage_competition(principal, grant.competition_id):  # type: ignore[arg-type]
+        if not await can_manage_competition(principal, grant.competition_id):
             raise Forbidden("You can only grant roles for competitions you organize.", code="grant_not_allowed")
+    # else: the unscoped graduate role, which by itself opens nothing (a graduate sees the person record the
+    # account is linked to). Before, ``can_manage_competition(principal, None)`` answered this case, and it
+    # matched every organization-scoped organizer grant (their competition_id is None too).
+
+
+async def _person_in_scope(principal: Principal | None, person_id: int) -> bool:
+    """The person exists and (for anyone but the system and admins) is at a school the caller organizes."""
+    from server.people.tables import Person  # people depend on accounts, not the other way round
+
+    row = await Person.select(Person.id, Person.school.path.as_alias("school_path")).where(
+        Person.id == person_id).first()
+    return row is not None and (principal is None or principal.covers_path(row["school_path"] or "", "organizer"))
+
+
+async def _check_person_link(principal: Principal | None, person_id: int | None) -> None:
+    """An account linked to a person record reads that record, its certificates and PDFs (as the graduate).
+    The person must exist, and an organizer may link only people of schools in their own region: otherwise
+    an organizer could create an account for anyone's record and read it through that account."""
+    if person_id is None:
+        return
+    if not await _person_in_scope(principal, person_id):  # the same answer for absent and out of scope
+        raise InvalidInput(f"Person {person_id} is not on record in your region.", code="person_not_found",
+                           field="person_id")
 
 
 async def create_user(principal: Principal | None, data: UserIn) -> UserOut:
@@ -255,6 +279,7 @@ async def create_user(principal: Principal | None, data: UserIn) -> UserOut:
         raise Forbidden("Only administrators and organizers create accounts.", code="forbidden")
     for i, g in enumerate(data.grants):
         await _check_grant_allowed(principal, g, f"grants[{i}]")
+    await _check_person_link(principal, data.person_id)
     async with write_transaction():
         if await User.exists().where(User.username == data.username):
             raise Conflict(f"The username {data.username!r} is taken.", code="username_taken", field="username")
@@ -280,8 +305,18 @@ async def get_user(principal: Principal | None, user_id: int) -> UserOut:
         raise NotFound("No such user.", code="user_not_found")
     grants = await load_grants(user_id)
     if principal is not None and not principal.is_admin and principal.user_id != user_id:
-        # organizers see accounts that hold a grant inside their subtree
+        # organizers see accounts that hold a grant inside their subtree or on a competition they organize
         visible = any(g.scope_path and principal.covers_path(g.scope_path, "organizer") for g in grants)
+        if not visible:
+            from server.access import can_manage_competition
+
+            for g in grants:
+                if g.competition_id is not None and await can_manage_competition(principal, g.competition_id):
+                    visible = True
+                    break
+        if not visible and user["person_id"] is not None:
+            # a graduate account (no scoped grant) belongs to the region of the person it is linked to
+            visible = await _person_in_scope(principal, user["person_id"])
         if not visible:
             raise NotFound("No such user.", code="user_not_found")
     return UserOut(id=user["id"], username=user["username"], display_name=user["display_name"],
@@ -302,6 +337,9 @@ async def list_users(principal: Principal) -> list[UserOut]:
 
 
 async def add_grant(principal: Principal, user_id: int, grant: GrantIn) -> UserOut:
+    # organizers manage the accounts they can see (those holding a grant in their subtree); any other
+    # account is absent to them, as on GET, so they can neither change it nor read it through the answer
+    await get_user(principal, user_id)
     await _check_grant_allowed(principal, grant, "body")
     async with write_transaction():
         if not await User.exists().where(User.id == user_id):
@@ -316,6 +354,7 @@ async def add_grant(principal: Principal, user_id: int, grant: GrantIn) -> UserO
 
 
 async def remove_grant(principal: Principal, user_id: int, grant_id: int) -> None:
+    await get_user(principal, user_id)  # an account the caller does not manage is absent (see add_grant)
     row = await RoleGrant.select().where((RoleGrant.id == grant_id) & (RoleGrant.user == user_id)).first()
     if row is None:
         raise NotFound("No such grant.", code="grant_not_found")
@@ -324,6 +363,13 @@ async def remove_grant(principal: Principal, user_id: int, grant_id: int) -> Non
         "grant",
     )
     async with write_transaction():
+        if row["role"] == "admin":
+            await lock_key(ADMIN_GRANTS_LOCK)  # two removals at once must not both see the other one remaining
+        if row["role"] == "admin" and not await RoleGrant.exists().where(
+                (RoleGrant.role == "admin") & (RoleGrant.id != grant_id)):
+            # the API would lock everyone out of administration (only the CLI could create an admin again)
+            raise Conflict("This is the last administrator grant; grant another administrator first.",
+                           code="last_admin_grant")
         await RoleGrant.delete().where(RoleGrant.id == grant_id)
         await record(**actor_of(principal), action="grant.removed", object_type="user", object_id=user_id,
                      before={"role": row["role"], "organization_id": row["organization"],

@@ -113,7 +113,8 @@ def check_document(doc: scoring.ResultsDocument, event: dict, entries: dict[int,
         def bad(path: str, code: str, message: str) -> None:
             problems.append(_row_problem(i, path, code, message, rec.entry))
 
-        entry_id = int(rec.entry) if rec.entry.isdigit() and len(rec.entry) <= 12 else None
+        # ASCII digits only: "²".isdigit() is True, but int("²") raises ValueError
+        entry_id = int(rec.entry) if rec.entry.isascii() and rec.entry.isdigit() and len(rec.entry) <= 12 else None
         entry = entries.get(entry_id) if entry_id is not None else None
         if entry_id is None:
             bad("entry", "entry_id_invalid", f"entry id {rec.entry[:40]!r} is not a Jineng entry id")

@@ -29,7 +29,7 @@ from server.competitions.schemas import (
     Status,
     TransitionIn,
 )
-from server.errors import InvalidInput
+from server.errors import DomainError, InvalidInput
 
 MAX_ID = 2_147_483_647  # ids are 32-bit serials on PostgreSQL: larger ones are refused, not looked up
 PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
@@ -38,7 +38,13 @@ PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 async def uploaded_file(request: Request) -> tuple[bytes, str]:
     """The request's file: a multipart form field ``file``, or else the raw body. Returns (bytes, name)."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
+        try:
+            form = await request.form()
+        except (UnicodeDecodeError, LookupError) as exc:  # parts without a filename are decoded as text
+            if isinstance(exc, (KeyError, IndexError)):
+                raise
+            raise DomainError("A multipart form field is not text in a known charset: send the file as a file "
+                              "part (with a filename).", code="malformed_multipart", field="file") from None
         upload = form.get("file")
         if upload is None or not hasattr(upload, "read"):
             raise InvalidInput("Send the file in a form field named 'file'.", code="file_required", field="file")

@@ -75,7 +75,7 @@ def parse_level(text: str | int | None) -> int | None:
     if isinstance(text, int) and not isinstance(text, bool):
         return text if 1 <= text <= 5 else None
     value = "".join(str(text).split())
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True, but int("²") raises
         number = int(value)
         return number if 1 <= number <= 5 else None
     parts = [p for p in re.split(r"[/／]", value) if p]

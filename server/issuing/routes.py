@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 
 from server.accounts.guards import requires_role
@@ -30,6 +31,8 @@ from server.issuing.schemas import (
     IdMatchIn,
     IdMatchOut,
     LookupIn,
+    PublishedKeysetDoc,
+    PublishedStatusDoc,
     ResultsIssueIn,
     SkillLevelIssueIn,
     StatusChangeIn,
@@ -37,6 +40,7 @@ from server.issuing.schemas import (
     VerifyIn,
     VerifyOut,
 )
+from server.people.routes import UPLOAD_ERRORS
 
 VERIFY_PAGE = PROJECT_ROOT / "static" / "verify" / "index.html"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,7 +57,7 @@ PAGE_HEADERS = {
 }
 ORGANIZER = [requires_role("organizer")]
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size (1-500)")]
-Offset = Annotated[int, QueryParameter(ge=0, description="rows to skip")]
+Offset = Annotated[int, QueryParameter(ge=0, le=2_147_483_647, description="rows to skip")]
 
 
 def remote_address(request: Request) -> str:
@@ -105,7 +109,8 @@ class CertificateController(Controller):
         """The .xlsx template for assessment passes (身份证号, 姓名, 职业编码, 工种, 等级, 认定日期)."""
         return _download("passes-template.xlsx", services.passes_template(), XLSX)
 
-    @post("/batches/spreadsheet", status_code=201, guards=ORGANIZER, request_max_body_size=UPLOAD_LIMIT)
+    @post("/batches/spreadsheet", status_code=201, guards=ORGANIZER, request_max_body_size=UPLOAD_LIMIT,
+          exception_handlers=UPLOAD_ERRORS)
     async def issue_from_spreadsheet(
         self,
         principal: NamedDependency[Principal],
@@ -233,14 +238,18 @@ async def qr_landing(token: FromPath[str]) -> Response[bytes]:
 _PUBLISHED_HEADERS = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
 
 
-@get("/.well-known/jineng-keys.json", opt={"public": True}, tags=["verification"])
+# The documents are served as their signed bytes; the OpenAPI schema says what those bytes hold (without
+# this, ``Response[bytes]`` is documented as a JSON string, which the served object is not).
+@get("/.well-known/jineng-keys.json", opt={"public": True}, tags=["verification"],
+     responses={200: ResponseSpec(data_container=PublishedKeysetDoc, description="The root-signed key set")})
 async def published_keys() -> Response[bytes]:
     """The root-signed key set (``jineng-keyset/1``): every signing key with its state and window, and the
     display names of issuer, occupation and work-type codes. Verifiers pin the root key."""
     return Response(await keyring.published_keyset(), media_type="application/json", headers=_PUBLISHED_HEADERS)
 
 
-@get("/.well-known/jineng-status.json", opt={"public": True}, tags=["verification"])
+@get("/.well-known/jineng-status.json", opt={"public": True}, tags=["verification"],
+     responses={200: ResponseSpec(data_container=PublishedStatusDoc, description="The root-signed status list")})
 async def published_status() -> Response[bytes]:
     """The root-signed status list (``jineng-status/1``) for offline verifiers: 2 bits per status index."""
     return Response(await keyring.published_status_list(), media_type="application/json",

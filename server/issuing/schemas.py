@@ -8,7 +8,7 @@ itself prints.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -249,3 +249,19 @@ class IdMatchIn(msgspec.Struct, forbid_unknown_fields=True):
 class IdMatchOut(msgspec.Struct):
     match: bool
     message: str
+
+
+# --- published documents (``/.well-known``): served as the signed bytes, described here for OpenAPI ----------
+
+class PublishedKeysetDoc(msgspec.Struct):
+    """``jineng-keyset/1``: the key set and the root key's signature over its canonical bytes."""
+
+    keyset: dict[str, Any]
+    signature: str
+
+
+class PublishedStatusDoc(msgspec.Struct):
+    """``jineng-status/1``: the status list and the root key's signature over its canonical bytes."""
+
+    status_list: dict[str, Any]
+    signature: str

@@ -892,7 +892,8 @@ async def _published_results(event_id: int) -> ResultsDocument:
 
 def _entry_id(text: str) -> int | None:
     value = text.strip()
-    return int(value) if value.isdigit() and len(value) <= 12 else None
+    # ASCII digits only: "²".isdigit() is True, but int("²") raises ValueError
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else None
 
 
 async def issue_from_results(principal: Principal | None, data: ResultsIssueIn) -> BatchOut:

@@ -95,6 +95,8 @@ def _validate_row(row_number: int, values: dict[str, Any], cell_id: str | None, 
         errors.add(row_number, "name", "name_required", "The name is empty.")
     elif len(name) > 60:
         errors.add(row_number, "name", "name_too_long", "The name is longer than 60 characters.")
+    elif services.name_problem(name):
+        errors.add(row_number, "name", "invalid_name", services.name_problem(name))
     resident_id = None
     if cell_id is None:
         errors.add(row_number, "resident_id", "resident_id_required", "The resident ID is empty.")

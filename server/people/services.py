@@ -11,6 +11,7 @@ the issuing/results domains, calling ``record_skill_level``/``record_award`` wit
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
@@ -123,6 +124,24 @@ def validated_resident_id(value: str, field: str = "resident_id") -> str:
         raise InvalidInput(str(exc), code="invalid_resident_id", field=field) from None
 
 
+def name_problem(name: str) -> str | None:
+    """Why a person's name cannot be stored, or None. Control and format characters (category Cc/Cf) are
+    refused: no certificate can be signed for such a name, and they broke every spreadsheet export."""
+    if not name.strip():
+        return "The name is empty."
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+        return "The name contains control or invisible characters."
+    return None
+
+
+def check_name(name: str | None, field: str = "name") -> None:
+    if name is None:
+        return
+    problem = name_problem(name)
+    if problem:
+        raise InvalidInput(problem, code="invalid_name", field=field)
+
+
 def check_years(enrollment: int | None, graduation: int | None) -> None:
     if enrollment is not None and graduation is not None and graduation < enrollment:
         raise InvalidInput("The graduation year is before the enrollment year.", code="invalid_years",
@@ -132,6 +151,7 @@ def check_years(enrollment: int | None, graduation: int | None) -> None:
 async def insert_person(principal: Principal | None, data: PersonIn, school: dict) -> int:
     """Insert inside the caller's write transaction (used by the API, Excel import and the demo)."""
     resident_id = validated_resident_id(data.resident_id)
+    check_name(data.name)
     check_years(data.enrollment_year, data.graduation_year)
     if await Person.exists().where(Person.resident_id == resident_id):
         raise Conflict("A person with this resident ID is already on record.", code="person_exists",
@@ -179,6 +199,7 @@ async def update(principal: Principal, person_id: int, data: PersonPatch) -> Per
     school = await school_row(row["school"])
     if not may_write_school(principal, school):
         raise Forbidden("You can only change people of your own school.", code="other_school")
+    check_name(data.name)
     changes = {k: v for k, v in msgspec_to_dict(data).items() if v is not None}
     check_years(changes.get("enrollment_year", row["enrollment_year"]),
                 changes.get("graduation_year", row["graduation_year"]))

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Sequence
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from server.errors import DomainError, InvalidInput
@@ -112,9 +113,13 @@ class ErrorList:
 # --- templates and exports ------------------------------------------------------------------------
 
 def safe_cell(value: Any) -> Any:
-    """A value as a spreadsheet cell: text that would start a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A value as a spreadsheet cell: text that would start a formula is prefixed with an apostrophe, and
+    control characters a worksheet cannot hold (openpyxl raises IllegalCharacterError for them, which made a
+    single stored name with one of them fail every export that included it) become U+FFFD."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 
@@ -142,10 +147,11 @@ def build_template(
     ws.freeze_panes = "A2"
     info = wb.create_sheet("说明 instructions")
     info.column_dimensions["A"].width = 110
-    info.append([title])
+    # the title and instructions carry names others typed (competition, event): never a formula
+    info.append([safe_cell(title)])
     info["A1"].font = Font(bold=True, size=13)
     for line in instructions:
-        info.append([line])
+        info.append([safe_cell(line)])
     info.append([])
     info.append(["列 column", "必填 required", "说明 note"])
     for col in columns:

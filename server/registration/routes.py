@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
 from server.accounts.principal import Principal
 from server.params import Limit, Offset
-from server.people.routes import UPLOAD_BODY_LIMIT, SpreadsheetUpload, download
+from server.people.routes import UPLOAD_BODY_LIMIT, UPLOAD_ERRORS, SpreadsheetUpload, download
 from server.people.spreadsheet import XLSX_MEDIA_TYPE
 from server.registration import excel, services
 from server.registration.schemas import (
@@ -105,7 +105,7 @@ class EntryController(Controller):
         content, filename = await excel.template(event_id)
         return download(content, filename)
 
-    @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT)
+    @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT, exception_handlers=UPLOAD_ERRORS)
     async def import_entries(
         self,
         principal: NamedDependency[Principal],
