@@ -46,7 +46,10 @@ class Principal:
             return True
         return any(g.role in roles and g.scope_path and path.startswith(g.scope_path) for g in self.grants)
 
-    def competition_roles(self, competition_id: int) -> set[str]:
+    def competition_roles(self, competition_id: int | None) -> set[str]:
+        # no competition, no competition roles (organization grants also have competition_id None)
+        if competition_id is None:
+            return set()
         return {g.role for g in self.grants if g.competition_id == competition_id}
 
     def scope_paths(self, *roles: str) -> list[str]:

@@ -147,3 +147,15 @@ async def test_organizer_cannot_remove_the_graduate_role_of_an_account_elsewhere
     assert r.status_code == 404, r.text
     me = await client.get("/api/auth/me", headers=await token_for(client, "grad-c"))
     assert [g["role"] for g in me.json()["grants"]] == ["graduate"]
+
+
+async def test_no_competition_means_no_competition_roles(client):
+    """``competition_roles(None)`` matched every organization-scoped grant (whose competition_id is None), so
+    ``can_manage_competition(principal, None)`` was true for any organizer."""
+    from server.access import can_manage_competition
+    from server.accounts.principal import Grant, Principal
+
+    organizer = Principal(user_id=1, username="o", display_name="o", person_id=None, session_id=1, via_cookie=False,
+                          grants=(Grant(1, "organizer", 5, "济宁市教育局", "/1/2/3/", None),))
+    assert organizer.competition_roles(None) == set()
+    assert await can_manage_competition(organizer, None) is False  # type: ignore[arg-type]
