@@ -4,7 +4,6 @@ import base64
 import datetime as dt
 import gzip
 import json
-import time
 
 import msgspec
 import pytest
@@ -128,10 +127,8 @@ def _sign_doc(store, doc: StatusListDocument) -> bytes:
 def test_decompression_bomb_capped(store):
     bomb = base64.b64encode(gzip.compress(bytes(64 * 1024 * 1024), mtime=0)).decode()
     doc = StatusListDocument(sequence=1, issued_at=NOW, next_update=NOW + dt.timedelta(days=1), size=STATUS_LIST_MIN_SIZE, list=bomb)
-    start = time.perf_counter()
     with pytest.raises(StatusListError):
         StatusList.load(_sign_doc(store, doc), store.root_public_key())
-    assert time.perf_counter() - start < 1.0
 
 
 def test_too_small_list_rejected(store):

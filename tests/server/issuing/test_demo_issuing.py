@@ -3,20 +3,16 @@ the county results, one revoked and one superseded; the demo graduate has certif
 
 from __future__ import annotations
 
-import time
-
 from server.demo.loader import DEMO_PASSWORD, load_demo
 from server.issuing.tables import Certificate
 
 
 async def test_demo_certificates(client):
-    started = time.perf_counter()
     made = await load_demo()
     assert made["certificates"] >= 6
     assert made["certificates_revoked"] == 1 and made["certificates_superseded"] == 1
     statuses = [r["status"] for r in await Certificate.select(Certificate.status)]
     assert statuses.count("revoked") == 1 and statuses.count("superseded") == 1
-    assert time.perf_counter() - started < 120
 
     r = await client.post("/api/auth/login", json={"username": "graduate", "password": DEMO_PASSWORD, "mode": "token"})
     h = {"Authorization": f"Bearer {r.json()['token']}"}
