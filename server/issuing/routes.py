@@ -11,16 +11,17 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
 from server.accounts.guards import requires_role
 from server.accounts.principal import Principal
+from server.params import Limit, Offset
 from server.config import PROJECT_ROOT
 from server.errors import InvalidInput
 from server.issuing import keyring, services, verification
@@ -56,8 +57,6 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
 }
 ORGANIZER = [requires_role("organizer")]
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size (1-500)")]
-Offset = Annotated[int, QueryParameter(ge=0, le=2_147_483_647, description="rows to skip")]
 
 
 def remote_address(request: Request) -> str:
