@@ -35,6 +35,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from .names import AWARD_NAMES, LEVEL_NAMES
+
 __all__ = [
     "PROVINCE_CODES",
     "AwardCode",
@@ -76,17 +78,8 @@ class SkillLevel(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        """The form 人社鉴发〔2021〕1号 requires on the certificate, e.g. "三级/高级工"."""
-        return _LEVEL_LABELS[self]
-
-
-_LEVEL_LABELS = {
-    SkillLevel.ONE: "一级/高级技师",
-    SkillLevel.TWO: "二级/技师",
-    SkillLevel.THREE: "三级/高级工",
-    SkillLevel.FOUR: "四级/中级工",
-    SkillLevel.FIVE: "五级/初级工",
-}
+        """The form 人社鉴发〔2021〕1号 requires, e.g. "三级/高级工" (:data:`certificates.names.LEVEL_NAMES`)."""
+        return LEVEL_NAMES[self]
 
 
 class AwardCode(enum.IntEnum):
@@ -108,21 +101,8 @@ class AwardCode(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        """The Chinese name printed on the certificate."""
-        return _AWARD_LABELS[self]
-
-
-_AWARD_LABELS = {
-    AwardCode.GOLD: "金牌",
-    AwardCode.SILVER: "银牌",
-    AwardCode.BRONZE: "铜牌",
-    AwardCode.EXCELLENCE: "优胜奖",
-    AwardCode.SPECIAL_PRIZE: "特等奖",
-    AwardCode.FIRST_PRIZE: "一等奖",
-    AwardCode.SECOND_PRIZE: "二等奖",
-    AwardCode.THIRD_PRIZE: "三等奖",
-    AwardCode.MERIT_PRIZE: "优秀奖",
-}
+        """The Chinese name printed on the certificate (:data:`certificates.names.AWARD_NAMES`)."""
+        return AWARD_NAMES[self]
 
 # GB/T 2260 province-level codes (first two digits of an administrative division code).
 PROVINCE_CODES: dict[str, str] = {

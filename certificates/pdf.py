@@ -45,6 +45,8 @@ from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from .names import AWARD_TITLE, CERTIFICATE_TITLES, SKILL_LEVEL_TITLE
+
 __all__ = [
     "CertificateView",
     "CertificateRenderError",
@@ -61,8 +63,6 @@ __all__ = [
     "clean_text",
 ]
 
-SKILL_LEVEL_TITLE = "职业技能等级证书"  # exact name required by 人社鉴发〔2021〕1号
-AWARD_TITLE = "获奖证书"
 DEFAULT_SKILL_BODY = "经评价，该人员达到以下职业技能等级，特发此证。"
 DEFAULT_AWARD_BODY = "特发此证，以资鼓励。"
 
@@ -130,7 +130,7 @@ class CertificateView(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_
 
     @property
     def title(self) -> str:
-        return SKILL_LEVEL_TITLE if self.kind == "skill_level" else AWARD_TITLE
+        return CERTIFICATE_TITLES[self.kind]
 
 
 class CertificateRenderError(ValueError):

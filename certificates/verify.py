@@ -29,8 +29,10 @@ from typing import Any, Literal
 import msgspec
 
 from .envelope import EnvelopeError, normalize_url_prefix, parse_envelope, split_qr_text
-from .keys import KeySet, TrustedKey, UtcDatetime
-from .numbering import AwardCode, CertKind, SkillLevel
+from .keyset import KeySet
+from .keystates import TrustedKey, UtcDatetime
+from .names import AWARD_NAMES, CERTIFICATE_TITLES, LEVEL_NAMES
+from .numbering import CertKind
 from .privacy import expand_masked_id
 from .record import CertRecord, RecordError, check_record, decode_record, format_cert_id, format_occupation
 from .status import CertStatus, StatusInfo, StatusList, StatusSource
@@ -112,23 +114,17 @@ class VerificationResult(msgspec.Struct, kw_only=True, frozen=True):
         return msgspec.json.encode(self)
 
 
-_TITLES = {CertKind.SKILL_LEVEL: "职业技能等级证书", CertKind.AWARD: "获奖证书"}
-
-
-_LEVEL_LABELS = {int(level): level.label for level in SkillLevel}
-_AWARD_LABELS = {int(award): award.label for award in AwardCode}
-
-
 def signed_facts(record: CertRecord, keyset: KeySet | None = None, issue_date: _dt.date | None = None) -> SignedFacts:
     """Display strings for a record; code names come from the key set's signed ``names`` when present."""
     names = keyset.names if keyset is not None else {}
     occupation_code = format_occupation(record.occupation)
     occupation_name = names.get("occupation", {}).get(occupation_code) if record.occupation else None
     skill = record.kind == CertKind.SKILL_LEVEL
+    kind = "skill_level" if skill else "award"
     work_type = "--" if record.work_type == 0 else names.get("work_type", {}).get(str(record.work_type), str(record.work_type))
     return SignedFacts(
-        kind="skill_level" if skill else "award",
-        title=_TITLES[record.kind],
+        kind=kind,
+        title=CERTIFICATE_TITLES[kind],
         cert_id=format_cert_id(record.cert_id),
         number=record.number,
         name=record.name,
@@ -138,7 +134,7 @@ def signed_facts(record: CertRecord, keyset: KeySet | None = None, issue_date: _
         work_type_code=record.work_type,
         work_type=work_type,
         level_code=record.level,
-        level=(_LEVEL_LABELS if skill else _AWARD_LABELS)[record.level],
+        level=(LEVEL_NAMES if skill else AWARD_NAMES)[record.level],
         issued_on=issue_date or record.issue_date,
         issuer_code=record.issuer,
         issuer=names.get("issuer", {}).get(str(record.issuer), str(record.issuer)),
