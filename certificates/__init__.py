@@ -20,7 +20,8 @@ Verifying (server page or offline)::
     result.state, result.valid, result.facts
 
 Design and threat notes: shared/reference/certificates.md (§5 design, §6 attack cases) and the docstrings of
-:mod:`certificates.record` (QR budget) and :mod:`certificates.keys` (key store layout, key states).
+:mod:`certificates.record` (QR budget), :mod:`certificates.keystore` (key store layout) and
+:mod:`certificates.keystates` (key states).
 """
 
 from .envelope import (
@@ -33,7 +34,9 @@ from .envelope import (
     sign_record,
     split_qr_text,
 )
-from .keys import KeyInfo, KeySet, KeySetError, KeyState, KeyStore, KeyStoreError, load_root_public_key
+from .keyset import KeySet, KeySetError, load_root_public_key
+from .keystates import KeyState
+from .keystore import KeyInfo, KeyStore, KeyStoreError
 from .numbering import (
     AwardCode,
     CertKind,

@@ -25,7 +25,9 @@ from typing import Any
 
 import msgspec
 
-from .keys import ISSUE_TZ, KEYS_DIR_ENV, KeySet, KeySetError, KeyStore, KeyStoreError, load_root_public_key
+from .keyset import KeySet, KeySetError, load_root_public_key
+from .keystates import ISSUE_TZ
+from .keystore import KEYS_DIR_ENV, KeyStore, KeyStoreError
 from .status import StatusList, StatusListError
 from .verify import VerificationResult, VerificationState, verify
 

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .keys import KeyStore, TrustedKey
+from .keystates import TrustedKey
+from .keystore import KeyStore
 from .qr import min_version
 from .record import CertRecord, encode_record
 

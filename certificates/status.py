@@ -27,11 +27,12 @@ from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 import msgspec
 
-from .keys import ISSUE_TZ, UtcDatetime, canonical_json, verify_detached
+from .keyset import canonical_json, verify_detached
+from .keystates import ISSUE_TZ, UtcDatetime
 from .record import STATUS_INDEX_LIMIT, format_cert_id
 
 if TYPE_CHECKING:
-    from .keys import KeyStore
+    from .keystore import KeyStore
 
 __all__ = [
     "STATUS_DOMAIN",
