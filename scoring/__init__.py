@@ -34,11 +34,25 @@ Errors: ``InvalidScheme``, ``InvalidMarks``, ``InvalidPolicy`` (all ``ScoringErr
 File formats and the meaning of every field: docs/scoring-formats.md.
 """
 
-from .analytics import JudgeAnalytics, JudgeStats, WhatIfChange, WhatIfResult, judge_analytics, what_if
+from .analytics import (
+    JudgeAnalytics,
+    JudgeStats,
+    WhatIfChange,
+    WhatIfResult,
+    judge_analytics,
+    what_if,
+)
 from .awards import assign_awards
-from .engine import compute_event, evaluate_panel, validate_marks
 from .errors import InvalidMarks, InvalidPolicy, InvalidScheme, Problem, ScoringError
-from .explain import AspectExplanation, CriterionExplanation, EntryExplanation, MarkUse, explain
+from .evaluate import compute_event, evaluate_panel
+from .explain import (
+    AspectExplanation,
+    CriterionExplanation,
+    EntryExplanation,
+    MarkUse,
+    explain,
+)
+from .intake import validate_marks
 from .io import decode_marks_csv, decode_marks_json, decode_roster, decode_scheme
 from .model import (
     AwardPolicy,
@@ -103,8 +117,8 @@ from .results import (
     MarkRef,
     RankedEntry,
     RankingResult,
-    Standing,
     StandardizationResult,
+    Standing,
     TierResult,
 )
 from .results_format import (

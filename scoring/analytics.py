@@ -20,10 +20,12 @@ from typing import Sequence
 
 import msgspec
 
-from .engine import SchemePlan, compile_scheme, evaluate_entry, finish_event, paused_gc, prepare_marks
+from .evaluate import evaluate_entry, finish_event
+from .intake import paused_gc, prepare_marks
 from .model import Entry, Judge, Mark, MeasurementAspect, Scheme, TieDecision
 from .numbers import Exact, canonical, exact_context
 from .panel import OK, PanelMarks
+from .plan import SchemePlan, compile_scheme
 from .results import EventResult
 
 

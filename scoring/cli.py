@@ -18,8 +18,8 @@ from typing import Sequence
 
 import msgspec
 
-from .engine import compute_event
 from .errors import ScoringError
+from .evaluate import compute_event
 from .explain import explain
 from .io import read_marks, read_roster, read_scheme, with_lines
 from .results_format import encode_results, encode_results_csv

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import msgspec
 
-from .engine import SchemePlan
 from .model import MeasurementAspect
 from .numbers import exact_context, exact_ratio, fraction_text, plain, round_exact, show
 from .panel import FINAL_STATUSES, Outcome, PanelMarks, fmt
+from .plan import SchemePlan
 from .results import AspectResult, EntryResult, EventResult
 
 

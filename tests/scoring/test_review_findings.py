@@ -34,8 +34,7 @@ from scoring import (
     evaluate_panel,
     validate_scheme,
 )
-
-from scoring.engine import _in_entry_runs
+from scoring.grouping import in_entry_runs
 
 from .helpers import D, marks_for, one_aspect_scheme
 
@@ -270,7 +269,7 @@ def test_results_do_not_depend_on_the_arrival_order_of_marks(seed):
     scheme, entries, rows = _random_event(seed)
     shuffled = rows[:]
     random.Random(seed).shuffle(shuffled)
-    assert _in_entry_runs(rows) and not _in_entry_runs(shuffled)  # both grouping paths are exercised
+    assert in_entry_runs(rows) and not in_entry_runs(shuffled)  # both grouping paths are exercised
     by_entry = encode_results(compute_event(scheme, rows, entries))
     assert encode_results(compute_event(scheme, shuffled, entries)) == by_entry
     assert encode_results(compute_event(scheme, shuffled)) == encode_results(compute_event(scheme, rows))
@@ -315,7 +314,7 @@ def test_speculative_results_never_escape_a_refused_file(monkeypatch):
 
         return spy
 
-    monkeypatch.setattr("scoring.engine.compile_rule", spying_compile)
+    monkeypatch.setattr("scoring.plan.compile_rule", spying_compile)
     scheme, entries, rows = _random_event(6)
     bad = Mark(entry="E150", judge="J4", aspect="b0", mark=D(7))  # a judgement score of 7
     rows = [m for m in rows if not (m.entry == "E150" and m.aspect == "b0" and m.judge == "J2")] + [bad]

@@ -200,7 +200,7 @@ def test_nothing_is_computed_from_partial_garbage(monkeypatch):
 
         return spy
 
-    monkeypatch.setattr("scoring.engine.compile_rule", spying_compile)
+    monkeypatch.setattr("scoring.plan.compile_rule", spying_compile)
     marks = good_marks() + [Mark(entry="E1", judge="J5", aspect="j1", mark=D(7))]
     with pytest.raises(InvalidMarks):
         compute_event(scheme_with(), marks, **ROSTER)
