@@ -1,0 +1,105 @@
+/**
+ * Shared UI strings in Chinese and English: page chrome, sign-in, roles, the API's enumerations
+ * (statuses, levels, groups, tracks), and words every page uses. Page-specific strings live in each
+ * page's own module and are added with addMessages() there.
+ */
+
+import { addPairs } from "/common/i18n.js";
+
+const PAIRS = {
+  "app.name": ["Jineng 技能", "Jineng 技能"],
+  "app.home": ["首页", "Home"],
+  "app.skip": ["跳到主要内容", "Skip to content"],
+  "app.loading": ["加载中…", "Loading…"],
+  "app.saved": ["已保存。", "Saved."],
+  "app.china_time": ["北京时间", "China time"],
+  "app.none": ["无", "none"],
+  "app.yes": ["是", "yes"],
+  "app.no": ["否", "no"],
+  "app.all": ["全部", "All"],
+  "app.close": ["关闭", "Close"],
+  "app.cancel": ["取消", "Cancel"],
+  "app.confirm": ["确定", "Confirm"],
+  "app.save": ["保存", "Save"],
+  "app.edit": ["编辑", "Edit"],
+  "app.delete": ["删除", "Delete"],
+  "app.search": ["搜索", "Search"],
+  "app.refresh": ["刷新", "Refresh"],
+  "app.prev": ["上一页", "Previous"],
+  "app.next": ["下一页", "Next"],
+  "app.page": ["第 {from}–{to} 条，共 {total} 条", "{from}–{to} of {total}"],
+  "app.download": ["下载", "Download"],
+  "app.details": ["详情", "Details"],
+  "app.server_says": ["服务器原文", "Server's wording"],
+  "app.row": ["第 {row} 行", "Row {row}"],
+  "app.column": ["{column} 列", "column {column}"],
+  "app.entry_n": ["报名 #{id}", "Entry #{id}"],
+  "app.network_error": ["无法连接服务器，请检查网络后重试。", "Cannot reach the server; check the network and retry."],
+  "app.not_json": ["无法读取文件：{reason}", "Cannot read the file: {reason}"],
+
+  "auth.sign_in": ["登录", "Sign in"],
+  "auth.sign_out": ["退出", "Sign out"],
+  "auth.username": ["用户名", "Username"],
+  "auth.password": ["密码", "Password"],
+  "auth.signed_in_as": ["{name}", "{name}"],
+  "auth.needed": ["请登录后使用本页面。", "Sign in to use this page."],
+  "auth.wrong_role": ["此页面面向{who}。您当前登录的账户没有相应权限。", "This page is for {who}. The account you are signed in with has no such role."],
+  "auth.other_pages": ["前往首页查看其他页面", "Other pages on the home page"],
+
+  "role.admin": ["管理员", "administrator"],
+  "role.organizer": ["组织者（主办/承办）", "organizer"],
+  "role.school_coordinator": ["院校联络员", "school coordinator"],
+  "role.judge": ["裁判", "judge"],
+  "role.chief_judge": ["裁判长", "chief judge"],
+  "role.encryption_officer": ["加密裁判", "encryption officer"],
+  "role.supervisor": ["监督", "supervisor"],
+  "role.graduate": ["毕业生", "graduate"],
+
+  "level.school": ["校级", "school"],
+  "level.county": ["县级", "county"],
+  "level.city": ["市级", "city"],
+  "level.province": ["省级", "province"],
+  "level.national": ["国家级", "national"],
+
+  "cstatus.draft": ["草稿", "draft"],
+  "cstatus.registration_open": ["报名中", "registration open"],
+  "cstatus.registration_closed": ["报名结束", "registration closed"],
+  "cstatus.running": ["比赛进行中", "running"],
+  "cstatus.results_published": ["成绩已公布", "results published"],
+  "cstatus.archived": ["已归档", "archived"],
+
+  "estatus.draft": ["草稿", "draft"],
+  "estatus.submitted": ["已提交", "submitted"],
+  "estatus.returned": ["已退回", "returned"],
+  "estatus.resubmitted": ["已重新提交", "resubmitted"],
+  "estatus.approved": ["已通过", "approved"],
+  "estatus.declined": ["未通过", "declined"],
+  "estatus.withdrawn": ["已退赛", "withdrawn"],
+
+  "pstatus.student": ["在校生", "student"],
+  "pstatus.graduate": ["毕业生", "graduate"],
+  "pstatus.teacher": ["教师", "teacher"],
+  "gender.male": ["男", "male"],
+  "gender.female": ["女", "female"],
+
+  "certstatus.valid": ["有效", "valid"],
+  "certstatus.revoked": ["已撤销", "revoked"],
+  "certstatus.suspended": ["已暂停", "suspended"],
+  "certstatus.superseded": ["已被取代", "superseded"],
+  "certkind.skill_level": ["职业技能等级证书", "skill-level certificate"],
+  "certkind.award": ["获奖证书", "award certificate"],
+
+  "group.student": ["学生组", "students"],
+  "group.worker": ["职工组", "workers"],
+  "track.secondary": ["中职", "secondary vocational"],
+  "track.higher": ["高职", "higher vocational"],
+  "track.technical": ["技工院校", "technical schools"],
+  "track.open": ["不限", "open"],
+  "schooltype.vocational": ["职业院校", "vocational school"],
+  "schooltype.technical": ["技工院校", "technical school"],
+  "rstatus.none": ["无成绩", "no results"],
+  "rstatus.imported": ["已导入（未公布）", "imported (not published)"],
+  "rstatus.published": ["已公布", "published"],
+};
+
+addPairs(PAIRS);
