@@ -1,12 +1,18 @@
-// Public verify page (ES module, no dependencies).
+// Public verify page (ES module). Opened from a certificate's QR code (/C/<token>) or at /verify/.
 //
 // Two checks, shown side by side:
-//  1. the server's verdict (/api/verify): signature, signing key, and the live status from the registry;
+//  1. the server's verdict (/api/verify): signature, signing key, and the live status from the registry
+//     (with the date of a revocation or suspension when the API gives it, status.changed_at);
 //  2. this browser's own check: the envelope in the URL is decoded here and its Ed25519 signature is
 //     verified with WebCrypto against the published, root-signed key set (/.well-known/jineng-keys.json),
 //     so a forged record is caught even if the server lied or is unreachable.
 // Envelope: ver(1) ‖ kid(2) ‖ MessagePack record ‖ Ed25519 signature(64), signed over
 // "JINENG-CERT\0v1" ‖ ver ‖ kid ‖ record. Every value reaches the page through textContent only.
+//
+// The checking half (checkToken, verifyKeysetDocument) has no imports, so it also runs under Node
+// (tests/server/issuing/test_verify_page.py); the page half loads the shared layer (/common/common.js,
+// /verify/messages.js) with dynamic imports in init(), in the browser only. Check results carry message
+// keys ([key, params]) that the page translates.
 
 const enc = new TextEncoder();
 const CERT_DOMAIN = enc.encode("JINENG-CERT\u0000v1");
@@ -14,37 +20,10 @@ const KEYSET_DOMAIN = enc.encode("JINENG-KEYSET\u0000v1");
 const MAX_TEXT = 2048;
 const ROOT_PIN = "jineng.verify.rootKey";
 
+// The certificate's own words (the record is Chinese): level and award names, titles.
 const LEVELS = { 1: "一级/高级技师", 2: "二级/技师", 3: "三级/高级工", 4: "四级/中级工", 5: "五级/初级工" };
 const AWARDS = { 1: "金牌", 2: "银牌", 3: "铜牌", 4: "优胜奖", 10: "特等奖", 11: "一等奖", 12: "二等奖", 13: "三等奖", 14: "优秀奖" };
 const TITLES = { 1: "职业技能等级证书", 2: "获奖证书" };
-const STATUS_WORDS = { valid: "有效", revoked: "已撤销", suspended: "已暂停", superseded: "已被取代" };
-
-const STATES = {
-  checking: ["…", "正在核验", "Checking…"],
-  valid: ["✓", "证书有效", "Valid: genuine signature, current status valid"],
-  valid_status_unknown: ["?", "签名有效，当前状态未知", "Signature valid; the current status could not be confirmed"],
-  revoked: ["✕", "证书已撤销", "Revoked"],
-  suspended: ["‖", "证书已暂停", "Suspended"],
-  superseded: ["↻", "证书已被更正后的证书取代", "Superseded by a corrected certificate"],
-  invalid_signature: ["✕", "签名无效：证书可能被篡改或伪造", "Invalid signature: tampered or forged"],
-  unknown_key: ["✕", "签发密钥不在已发布的密钥集中", "Unknown signing key"],
-  key_not_valid_at_issue: ["✕", "签发日期不在签发密钥的有效期内", "Signing key not valid on the issue date"],
-  malformed: ["!", "二维码内容格式错误", "Malformed QR content"],
-  unsupported_version: ["!", "不支持的证书版本", "Unsupported certificate version"],
-  conflict: ["✕", "服务器与本机核验结果不一致", "Server and browser checks disagree: do not trust this certificate"],
-  error: ["!", "暂时无法核验", "Verification unavailable right now"],
-};
-
-const $ = (id) => document.getElementById(id);
-
-function el(tag, text, cls) {
-  const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  if (cls) node.className = cls;
-  return node;
-}
-
-function show(id, on = true) { $(id).hidden = !on; }
 
 // --- decoding --------------------------------------------------------------------------------------
 
@@ -241,94 +220,95 @@ async function loadKeyset() {
 const beijingDay = (iso) => Math.floor((Date.parse(iso) + 8 * 3600000) / 86400000);
 
 function windowProblem(key, issuedOn) {
-  if (issuedOn < beijingDay(key.active_from) - 90) return "证书早于签发密钥启用日期";
-  if (issuedOn > beijingDay(new Date(Date.now() + 86400000).toISOString())) return "签发日期在未来";
+  if (issuedOn < beijingDay(key.active_from) - 90) return "verify.msg.before_key";
+  if (issuedOn > beijingDay(new Date(Date.now() + 86400000).toISOString())) return "verify.msg.future";
   if (key.state === "compromised" && (!key.compromised_at || issuedOn >= beijingDay(key.compromised_at))) {
-    return "签发密钥在签发日或之前已泄露";
+    return "verify.msg.compromised";
   }
-  if (key.retired_at && issuedOn > beijingDay(key.retired_at)) return "签发密钥在签发日已停用";
+  if (key.retired_at && issuedOn > beijingDay(key.retired_at)) return "verify.msg.retired";
   return null;
 }
 
 /** The signature check of one token against a loaded key set ({ ks, rootOk, rootChanged }).
- *  Returns { status: "ok" | "bad", state, message, facts }. */
+ *  Returns { status: "ok" | "bad", state, message: [key, params], facts }. */
 export async function checkToken(token, keyset) {
   let env;
   try { env = parseEnvelope(token); } catch (e) {
-    return { status: "bad", state: e.state || "malformed", message: `格式错误：${e.message}` };
+    return { status: "bad", state: e.state || "malformed", message: ["verify.msg.malformed", { reason: e.message }] };
   }
-  if (!keyset.rootOk) return { status: "bad", state: "invalid_signature", message: "已发布的密钥集签名无效" };
-  if (keyset.rootChanged) return { status: "bad", state: "unknown_key", message: "根密钥与此前记录的不同" };
+  if (!keyset.rootOk) return { status: "bad", state: "invalid_signature", message: ["verify.msg.keyset_bad", {}] };
+  if (keyset.rootChanged) return { status: "bad", state: "unknown_key", message: ["verify.msg.root_changed", {}] };
   const kid = hex(env.kid);
   const candidates = keyset.ks.keys.filter((k) => k.kid === kid);
-  if (!candidates.length) return { status: "bad", state: "unknown_key", message: `没有 kid 为 ${kid} 的已发布密钥` };
+  if (!candidates.length) return { status: "bad", state: "unknown_key", message: ["verify.msg.no_key", { kid }] };
   const message = concat(CERT_DOMAIN, new Uint8Array([env.version]), env.kid, env.body);
   let key = null;
   for (const k of candidates) {
     if (await ed25519Verify(fromHex(k.public_key), env.signature, message)) { key = k; break; }
   }
-  if (!key) return { status: "bad", state: "invalid_signature", message: "签名无效" };
+  if (!key) return { status: "bad", state: "invalid_signature", message: ["verify.msg.bad_signature", {}] };
   const problem = windowProblem(key, env.record.issuedOn);
-  if (problem) return { status: "bad", state: "key_not_valid_at_issue", message: problem };
+  if (problem) return { status: "bad", state: "key_not_valid_at_issue", message: [problem, {}] };
   return {
-    status: "ok", message: `签名有效（密钥 ${key.kid}，${key.state}）`,
+    status: "ok", message: ["verify.msg.good", { kid: key.kid, state: key.state }],
     facts: factsFromRecord(env.record, keyset.ks.names || {}),
   };
 }
 
+// --- the page (browser only) -----------------------------------------------------------------------
+
+let ui = null; // the shared layer, loaded in init()
+const T = (key, params) => ui.t(key, params);
+const $ = (id) => document.getElementById(id);
+const show = (id, on = true) => { $(id).hidden = !on; };
+const text = (tag, value, cls) => ui.el(tag, { class: cls, text: value });
+
 // { status: "ok" | "bad" | "unavailable" | "error", state, message, facts }
 async function browserCheck(token) {
   try { parseEnvelope(token); } catch (e) {
-    return { status: "bad", state: e.state || "malformed", message: `格式错误：${e.message}` };
+    return { status: "bad", state: e.state || "malformed", message: ["verify.msg.malformed", { reason: e.message }] };
   }
-  if (!(await webCryptoEd25519())) {
-    return { status: "unavailable", message: "本浏览器不支持 Ed25519 签名校验（需要较新的浏览器和 HTTPS）" };
-  }
+  if (!(await webCryptoEd25519())) return { status: "unavailable", message: ["verify.msg.no_webcrypto", {}] };
   let keyset;
   try { keyset = await loadKeyset(); } catch (e) {
-    return { status: "error", message: `无法获取已发布的密钥集：${e.message}` };
+    return { status: "error", message: ["verify.msg.no_keyset", { reason: e.message }] };
   }
   return checkToken(token, keyset);
 }
 
-// --- the server's check ----------------------------------------------------------------------------
-
 async function serverCheck(qr) {
-  try {
-    const r = await fetch("/api/verify", {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ qr }),
-    });
-    const body = await r.json();
-    if (!r.ok) return { error: body.detail || `HTTP ${r.status}` };
-    return { result: body };
-  } catch (e) {
-    return { error: "无法连接服务器" };
+  try { return { result: await ui.api("/api/verify", { method: "POST", json: { qr } }) }; } catch (e) {
+    return { error: e.status === 0 ? T("verify.msg.no_server") : ui.describeProblem(e).text };
   }
 }
 
-// --- rendering -------------------------------------------------------------------------------------
+const MARKS = {
+  checking: "…", valid: "✓", valid_status_unknown: "?", revoked: "✕", suspended: "‖", superseded: "↻",
+  invalid_signature: "✕", unknown_key: "✕", key_not_valid_at_issue: "✕", malformed: "!", unsupported_version: "!",
+  conflict: "✕", error: "!",
+};
 
-function setVerdict(state, extra) {
-  const [mark, title, sub] = STATES[state] || STATES.error;
-  const box = $("verdict");
-  box.className = `verdict state-${state}`;
-  $("verdict-mark").textContent = mark;
-  $("verdict-title").textContent = title;
-  $("verdict-sub").textContent = extra ? `${sub} · ${extra}` : sub;
+function setVerdict(state, extra = []) {
+  const known = state in MARKS ? state : "error";
+  $("verdict").className = `verdict state-${known}`;
+  $("verdict-mark").textContent = MARKS[known];
+  $("verdict-title").textContent = T(`verify.state.${known}`);
+  $("verdict-sub").textContent = [T(`verify.sub.${known}`), ...extra].filter(Boolean).join(" · ");
   show("verdict");
+  show("idle-hint", false);
 }
 
-function setCheck(id, cls, text) {
+function setCheck(id, cls, value) {
   const li = $(id);
   li.className = cls;
-  li.querySelector(".value").textContent = text;
+  li.querySelector(".value").textContent = value;
 }
 
-function row(list, label, value, opts = {}) {
+function row(list, labelKey, value, opts = {}) {
   if (value === undefined || value === null || value === "") return;
-  list.append(el("dt", label));
-  const dd = el("dd", null, opts.mono ? "mono" : "");
-  if (value instanceof Node) dd.append(value); else dd.append(el("bdi", value));
+  list.append(ui.el("dt", { i18n: labelKey }));
+  const dd = ui.el("dd", { class: opts.mono ? "mono" : "" });
+  if (value instanceof Node) dd.append(value); else dd.append(text("bdi", value));
   list.append(dd);
 }
 
@@ -337,57 +317,61 @@ const INVISIBLE = /[\p{Cf}\p{Cc}]/u;
 function renderFacts(f) {
   const list = $("facts-list");
   list.replaceChildren();
-  $("facts-title").textContent = f.title || "证书信息";
+  $("facts-title").textContent = f.title || T("verify.facts");
   const skill = f.kind === "skill_level";
-  row(list, "证书名称", f.title);
-  row(list, "姓名", f.name);
-  row(list, "证件号码", f.masked_id, { mono: true });
-  row(list, skill ? "职业" : "职业（赛项所属）", f.occupation);
-  row(list, skill ? "工种/职业方向" : "赛项", f.work_type);
-  row(list, skill ? "职业技能等级" : "奖项", f.level);
-  row(list, "证书编号", f.number, { mono: true });
-  row(list, skill ? "评价机构" : "颁发单位", f.issuer);
-  row(list, "发证日期", f.issued_on);
-  row(list, "证书标识", f.cert_id, { mono: true });
+  row(list, "verify.f.title", f.title);
+  row(list, "verify.f.name", f.name);
+  row(list, "verify.f.masked_id", f.masked_id, { mono: true });
+  row(list, skill ? "verify.f.occupation" : "verify.f.award_occupation", f.occupation);
+  row(list, skill ? "verify.f.work_type" : "verify.f.event", f.work_type);
+  row(list, skill ? "verify.f.level" : "verify.f.award", f.level);
+  row(list, "verify.f.number", f.number, { mono: true });
+  row(list, skill ? "verify.f.issuer" : "verify.f.awarded_by", f.issuer);
+  row(list, "verify.f.issued_on", f.issued_on);
+  row(list, "verify.f.cert_id", f.cert_id, { mono: true });
   show("facts");
 }
 
-function badge(status) {
-  return el("span", STATUS_WORDS[status] || status, `badge ${status}`);
-}
+const badge = (status) => ui.badge("certstatus", status);
 
 function linkLine(link) {
-  const span = el("span");
-  span.append(el("bdi", `${link.title} ${link.level} ${link.number} `), badge(link.status));
+  const span = ui.el("span");
+  span.append(text("bdi", `${link.title} ${link.level} ${link.number} `), badge(link.status));
   return span;
+}
+
+/** When the live status changed (revoked, suspended, superseded): the API's status.changed_at. */
+function changedAt(status) {
+  return status && status.status !== "valid" ? (status.changed_at || null) : null;
 }
 
 function renderRegistry(reg, status) {
   const list = $("registry-list");
   list.replaceChildren();
   if (status) {
-    const s = el("span");
+    const s = ui.el("span");
     s.append(badge(status.status));
-    if (status.reason) s.append(el("bdi", ` ${status.reason}`));
-    if (status.replacement_number) s.append(el("bdi", ` → 新证书 ${status.replacement_number}`));
-    row(list, "当前状态", s);
+    if (status.reason) s.append(text("bdi", ` ${status.reason}`));
+    if (status.replacement_number) s.append(text("bdi", ` → ${T("verify.new_number", { number: status.replacement_number })}`));
+    row(list, "verify.f.status", s);
+    const when = changedAt(status);
+    if (when) row(list, `verify.f.changed.${status.status}`, ui.el("span", { class: "changed-at", text: ui.fmtDateTime(when, { zone: true }) }));
   }
   if (reg) {
-    row(list, "竞赛", [reg.edition, reg.competition].filter(Boolean).join(""));
-    row(list, "主办单位", (reg.organizers || []).join("、"));
-    row(list, "赛项", reg.event);
-    row(list, "组别", reg.group);
-    row(list, "参赛选手", (reg.members || []).join("、"));
-    row(list, "指导教师", (reg.coaches || []).join("、"));
-    if (reg.promotion) row(list, "晋升证书", linkLine(reg.promotion));
-    if (reg.promoted_by) row(list, "因获奖晋升", linkLine(reg.promoted_by));
+    row(list, "verify.f.competition", [reg.edition, reg.competition].filter(Boolean).join(""));
+    row(list, "verify.f.organizers", (reg.organizers || []).join("、"));
+    row(list, "verify.f.event", reg.event);
+    row(list, "verify.f.group", reg.group);
+    row(list, "verify.f.members", (reg.members || []).join("、"));
+    row(list, "verify.f.coaches", (reg.coaches || []).join("、"));
+    if (reg.promotion) row(list, "verify.f.promotion", linkLine(reg.promotion));
+    if (reg.promoted_by) row(list, "verify.f.promoted_by", linkLine(reg.promoted_by));
   }
   show("registry", list.childElementCount > 0);
 }
 
 function renderWarnings(items) {
-  const list = $("warning-list");
-  list.replaceChildren(...items.map((w) => el("li", w)));
+  $("warning-list").replaceChildren(...items.map((w) => text("li", w)));
   show("warnings", items.length > 0);
 }
 
@@ -397,7 +381,7 @@ function combine(server, browser) {
   const warnings = [];
   const s = server.result;
   if (!s) {
-    if (browser.status === "ok") return { state: "valid_status_unknown", facts: browser.facts, warnings: ["无法连接服务器，无法确认证书当前状态"] };
+    if (browser.status === "ok") return { state: "valid_status_unknown", facts: browser.facts, warnings: [T("verify.w.no_status")] };
     if (browser.status === "bad") return { state: browser.state, warnings };
     return { state: "error", warnings };
   }
@@ -406,79 +390,91 @@ function combine(server, browser) {
   const facts = browser.status === "ok" ? browser.facts : s.facts;
   if (browser.status === "bad" && s.facts) {
     state = "conflict";
-    warnings.push(`本机核验失败：${browser.message}`);
+    warnings.push(T("verify.w.browser_failed", { reason: T(...browser.message) }));
   } else if (browser.status === "ok" && !s.facts) {
     state = "conflict";
-    warnings.push("本机核验签名有效，但服务器判定无效");
+    warnings.push(T("verify.w.server_failed"));
   } else if (browser.status === "ok" && s.facts) {
     const diff = SAME.filter((k) => String(browser.facts[k]) !== String(s.facts[k]));
-    if (diff.length) { state = "conflict"; warnings.push(`服务器返回的信息与签名数据不一致：${diff.join(", ")}`); }
+    if (diff.length) { state = "conflict"; warnings.push(T("verify.w.differ", { fields: diff.join(", ") })); }
   }
-  if (facts && INVISIBLE.test(facts.name)) warnings.push("姓名中含有不可见字符，请仔细核对");
+  if (facts && INVISIBLE.test(facts.name)) warnings.push(T("verify.w.invisible"));
   return { state, facts, warnings };
 }
 
 let currentQr = null;
+let last = null; // the last check, re-drawn when the language changes
+
+function draw() {
+  if (!last) return;
+  const { server, browser, checkedAt } = last;
+  if (server.result) {
+    const r = server.result;
+    const reason = r.reason ? `（${r.reason}）` : "";
+    setCheck("check-server", r.facts ? (r.green ? "ok" : "unknown") : "bad", `${T(`verify.state.${r.state in MARKS ? r.state : "error"}`)}${reason}`);
+  } else {
+    setCheck("check-server", "unknown", server.error);
+  }
+  const [key, params] = browser.message;
+  setCheck("check-browser", { ok: "ok", bad: "bad" }[browser.status] || "unknown",
+    T(key, params.state ? { ...params, state: ui.word("verify.key", params.state) } : params));
+  const { state, facts, warnings } = combine(server, browser);
+  const extra = [];
+  const status = server.result?.facts ? server.result.status : null;
+  if (state === "superseded" && status?.replacement_number) extra.push(T("verify.new_number", { number: status.replacement_number }));
+  const when = changedAt(status);
+  if (when && (state === "revoked" || state === "suspended")) extra.push(T(`verify.on.${state}`, { date: ui.fmtDate(when) }));
+  setVerdict(state, extra);
+  $("check-time").textContent = T("verify.checked_at", { at: ui.fmtDateTime(checkedAt, { seconds: true, zone: true }) });
+  $("check-note").textContent = browser.status === "unavailable" ? T("verify.browser_unavailable") : "";
+  if (facts) renderFacts(facts); else show("facts", false);
+  renderRegistry(server.result?.registry, status);
+  renderWarnings(warnings);
+  show("idcheck", Boolean(server.result?.facts));
+}
 
 async function verifyQr(qr, knownServer = null) {
   currentQr = qr;
   const token = qr.slice(qr.lastIndexOf("/") + 1);
   setVerdict("checking");
   show("checks");
-  setCheck("check-server", "", "核验中…");
-  setCheck("check-browser", "", "核验中…");
+  setCheck("check-server", "", T("verify.checking"));
+  setCheck("check-browser", "", T("verify.checking"));
   const [server, browser] = await Promise.all([
     knownServer ? Promise.resolve({ result: knownServer }) : serverCheck(qr),
     browserCheck(token),
   ]);
-  if (server.result) {
-    const r = server.result;
-    setCheck("check-server", r.facts ? (r.green ? "ok" : "unknown") : "bad",
-      `${(STATES[r.state] || STATES.error)[1]}${r.reason ? `（${r.reason}）` : ""}`);
-  } else {
-    setCheck("check-server", "unknown", server.error);
-  }
-  setCheck("check-browser", { ok: "ok", bad: "bad" }[browser.status] || "unknown", browser.message);
-  const { state, facts, warnings } = combine(server, browser);
-  const sub = state === "superseded" && server.result?.status?.replacement_number
-    ? `新证书编号 ${server.result.status.replacement_number}` : "";
-  setVerdict(state, sub);
-  $("check-note").textContent = browser.status === "unavailable"
-    ? "本机未能独立校验签名；结果仅依据服务器核验。" : "";
-  if (facts) renderFacts(facts); else show("facts", false);
-  renderRegistry(server.result?.registry, server.result?.facts ? server.result.status : null);
-  renderWarnings(warnings);
-  show("idcheck", Boolean(server.result?.facts));
+  last = { server, browser, checkedAt: server.result?.checked_at || new Date().toISOString() };
+  draw();
   $("idcheck-result").textContent = "";
-}
-
-// --- forms -----------------------------------------------------------------------------------------
-
-async function postJson(url, body) {
-  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  let data = {};
-  try { data = await r.json(); } catch { /* not JSON */ }
-  return { ok: r.ok, status: r.status, data };
 }
 
 function bindLookup(formId, build) {
   $(formId).addEventListener("submit", async (event) => {
     event.preventDefault();
-    const form = event.currentTarget;
+    const form = event.currentTarget; // before any await: currentTarget is null afterwards
     const out = $("lookup-result");
     out.className = "result-line";
-    out.textContent = "查询中…";
+    out.textContent = T("verify.looking");
     const body = build(new FormData(form));
-    if (body.qr !== undefined) { out.textContent = ""; await verifyQr(body.qr.trim()); return; }
-    const { ok, data } = await postJson("/api/verify/lookup", body);
-    if (!ok) { out.className = "result-line no"; out.textContent = data.detail || "未找到匹配的证书"; return; }
-    out.textContent = "";
-    await verifyQr(data.qr, data);
-    $("verdict").scrollIntoView({ behavior: "smooth" });
+    if (body.qr !== undefined) { out.textContent = ""; await verifyQr(body.qr.trim()); $("verdict").scrollIntoView({ block: "start" }); return; }
+    try {
+      const data = await ui.api("/api/verify/lookup", { method: "POST", json: body });
+      out.textContent = "";
+      await verifyQr(data.qr, data);
+      $("verdict").scrollIntoView({ block: "start" });
+    } catch (e) {
+      out.className = "result-line no";
+      out.textContent = e.status === 404 ? T("verify.not_found") : ui.describeProblem(e).text;
+    }
   });
 }
 
-function init() {
+async function init() {
+  ui = await import("/common/common.js");
+  await import("/verify/messages.js");
+  await ui.startPage({ title: "verify.title" });
+  ui.onLangChange(draw);
   bindLookup("lookup-number", (f) => ({ number: f.get("number"), name: f.get("name") }));
   bindLookup("lookup-code", (f) => ({ code: f.get("code") }));
   bindLookup("lookup-qr", (f) => ({ qr: f.get("qr") }));
@@ -486,14 +482,21 @@ function init() {
     event.preventDefault();
     const input = event.currentTarget.elements.resident_id;
     const out = $("idcheck-result");
-    const { ok, data } = await postJson("/api/verify/id-match", { qr: currentQr, resident_id: input.value });
+    const value = input.value;
     input.value = "";
-    out.className = `result-line ${ok && data.match ? "yes" : "no"}`;
-    out.textContent = ok ? (data.match ? "一致：该证件号码属于证书持有人" : "不一致：该证件号码不属于证书持有人")
-      : (data.detail || "暂时无法核对");
+    try {
+      const data = await ui.api("/api/verify/id-match", { method: "POST", json: { qr: currentQr, resident_id: value } });
+      out.className = `result-line ${data.match ? "yes" : "no"}`;
+      out.textContent = T(data.match ? "verify.id_yes" : "verify.id_no");
+    } catch (e) {
+      out.className = "result-line no";
+      out.textContent = ui.describeProblem(e).text;
+    }
   });
   loadKeyset().then((k) => {
-    $("keyset-info").textContent = `密钥集 #${k.ks.sequence}，根密钥指纹 ${k.ks.root_public_key.slice(0, 16)}…`;
+    const paint = () => { $("keyset-info").textContent = T("verify.keyset", { n: k.ks.sequence, fp: `${k.ks.root_public_key.slice(0, 16)}…` }); };
+    paint();
+    ui.onLangChange(paint);
   }).catch(() => {});
   const match = location.pathname.match(/^\/C\/([^/]+)$/);
   const param = new URLSearchParams(location.search).get("qr");
