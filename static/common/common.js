@@ -285,7 +285,8 @@ export function problemLine(item, err) {
 export function problemBox(err, { itemsShown = true } = {}) {
   const d = describeProblem(err, err);
   const box = el("div", { class: "alert", role: "alert" });
-  box.append(el("p", { class: "alert-title" }, d.field ? `${d.field}：` : "", d.text));
+  const itemized = err.errors?.length > 0; // the items name their fields themselves
+  box.append(el("p", { class: "alert-title" }, d.field && !itemized ? `${d.field}：` : "", d.text));
   if (d.original) box.append(el("details", { class: "original" }, el("summary", { i18n: "app.server_says" }), el("p", { lang: "en", text: d.original })));
   if (itemsShown && err.errors?.length) box.append(el("ul", {}, err.errors.map((item) => problemLine(item, err))));
   return box;
@@ -383,11 +384,12 @@ export function pager({ total, limit, offset }, onPage) {
   return box;
 }
 
-/** A table from column specs: [{ key: "app.name", cell: (row) => text | Node, num }]. */
+/** A table from column specs: [{ key: "app.name", cell: (row) => text | Node, num, nowrap }]. */
 export function table(columns, rows, { caption, rowClass } = {}) {
-  const head = el("tr", {}, columns.map((c) => el("th", { scope: "col", class: c.num ? "num" : "", i18n: c.key })));
+  const cls = (c) => [c.num ? "num" : "", c.nowrap ? "nowrap" : ""].join(" ").trim();
+  const head = el("tr", {}, columns.map((c) => el("th", { scope: "col", class: cls(c), i18n: c.key })));
   const body = rows.map((r) => el("tr", { class: rowClass ? rowClass(r) : "" },
-    columns.map((c) => el("td", { class: c.num ? "num" : "" }, c.cell(r)))));
+    columns.map((c) => el("td", { class: cls(c) }, c.cell(r)))));
   return el("div", { class: "table-wrap" },
     el("table", {}, caption ? el("caption", { class: "sr-only", text: caption }) : null, el("thead", {}, head), el("tbody", {}, body)));
 }

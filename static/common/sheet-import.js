@@ -82,7 +82,7 @@ export function sheetImport({ title, templatePath, templateName, uploadPath, que
     accept: ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" });
   const status = el("div", { "aria-live": "polite" });
   const preview = el("div");
-  const importButton = el("button", { type: "button", hidden: true });
+  const importButton = el("button", { type: "button", id: `${id}-go`, hidden: true });
   let chosen = null;
 
   const templateButton = el("button", { type: "button", class: "secondary", i18n: "sheet.template" });

@@ -432,7 +432,7 @@ function eventEditor(c, e, reload) {
       field(code, "ev.f.code"), field(name, "ev.f.name"), occupation.node, field(workType, "ev.f.work_type"),
       field(group, "ev.f.group"), field(track, "ev.f.track"),
       el("label", { class: "check", for: "ef-team" }, team, el("span", { i18n: "ev.f.team" })), field(quota, "ev.f.quota"),
-      field(min, "ev.f.min"), field(max, "ev.f.max"), field(coaches, "ev.f.coaches"), el("span"),
+      field(min, "ev.f.min"), field(max, "ev.f.max"), field(coaches, "ev.f.coaches"),
       field(opens, "ev.f.opens"), field(closes, "ev.f.closes")),
     el("fieldset", {}, el("legend", { i18n: "ev.f.eligibility" }),
       el("div", { class: "fields" }, field(minAge, "ev.f.min_age"), field(maxAge, "ev.f.max_age"), field(ageDate, "ev.f.age_date"),

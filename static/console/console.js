@@ -5,7 +5,7 @@
  * the judging API; judging roles see a note until then.
  */
 
-import { addMessages, el, hasRole, onLangChange, startPage, t } from "/common/common.js";
+import { addMessages, el, hasRole, onLangChange, problemBox, startPage, t } from "/common/common.js";
 import { competitionsView, competitionView } from "/console/competitions.js";
 import { reviewView } from "/console/review.js";
 import { resultsView } from "/console/results.js";
@@ -51,11 +51,15 @@ async function main() {
         else a.removeAttribute("aria-current");
       }
       const ctx = { me, view, params: new URLSearchParams(arg && arg.includes("=") ? arg : "") };
-      if (name === "competition" && arg) await competitionView(ctx, Number(arg));
-      else if (name === "review") await reviewView(ctx);
-      else if (name === "results") await resultsView(ctx);
-      else if (name === "certificates") await certificatesView(ctx);
-      else await competitionsView(ctx);
+      try {
+        if (name === "competition" && arg) await competitionView(ctx, Number(arg));
+        else if (name === "review") await reviewView(ctx);
+        else if (name === "results") await resultsView(ctx);
+        else if (name === "certificates") await certificatesView(ctx);
+        else await competitionsView(ctx);
+      } catch (e) {
+        view.replaceChildren(problemBox(e)); // e.g. signed out in another tab: the refusal says so
+      }
     };
     window.addEventListener("hashchange", route);
     onLangChange(route);

@@ -93,13 +93,13 @@ function mountStudents(section) {
     last = page;
     if (!page.items.length) { listBox.replaceChildren(el("p", { class: "empty", i18n: "school.none" })); return; }
     listBox.replaceChildren(table([
-      { key: "school.col.name", cell: (p) => p.name },
-      { key: "school.col.gender", cell: (p) => t(`gender.${p.gender}`) },
-      { key: "school.col.id", cell: (p) => el("span", { class: "mono", text: p.resident_id }) },
-      { key: "school.col.birth", cell: (p) => fmtDate(p.birth_date) },
-      { key: "school.col.status", cell: (p) => t(`pstatus.${p.status}`) },
+      { key: "school.col.name", nowrap: true, cell: (p) => p.name },
+      { key: "school.col.gender", nowrap: true, cell: (p) => t(`gender.${p.gender}`) },
+      { key: "school.col.id", nowrap: true, cell: (p) => el("span", { class: "mono", text: p.resident_id }) },
+      { key: "school.col.birth", nowrap: true, cell: (p) => fmtDate(p.birth_date) },
+      { key: "school.col.status", nowrap: true, cell: (p) => t(`pstatus.${p.status}`) },
       { key: "school.col.major", cell: (p) => [p.major_code, p.major_name].filter(Boolean).join(" ") },
-      { key: "school.col.years", cell: (p) => (p.enrollment_year || p.graduation_year ? [p.enrollment_year, p.graduation_year].map((y) => y ?? "?").join("–") : "—") },
+      { key: "school.col.years", nowrap: true, cell: (p) => (p.enrollment_year || p.graduation_year ? [p.enrollment_year, p.graduation_year].map((y) => y ?? "?").join("–") : "—") },
     ], page.items, { caption: t("school.students") }), pager(page, (offset) => { state.offset = offset; load(); }));
   }
   onLangChange(() => { if (last) render(last); });

@@ -410,7 +410,8 @@ function draw() {
   const { server, browser, checkedAt } = last;
   if (server.result) {
     const r = server.result;
-    const reason = r.reason ? `（${r.reason}）` : "";
+    // a revocation reason is the issuer's own words; the server's technical reasons are English today
+    const reason = r.reason && (ui.getLang() === "en" || /\p{Script=Han}/u.test(r.reason)) ? `（${r.reason}）` : "";
     setCheck("check-server", r.facts ? (r.green ? "ok" : "unknown") : "bad", `${T(`verify.state.${r.state in MARKS ? r.state : "error"}`)}${reason}`);
   } else {
     setCheck("check-server", "unknown", server.error);
