@@ -4,6 +4,9 @@
     python3 dev.py run     # venv + install + migrate + demo data (if empty) + serve, prints the URLs
     python3 dev.py test    # venv + test extras + the whole suite on SQLite, then on PostgreSQL
 
+The test command also installs Debian's chromium and fonts-noto-cjk for the browser tests (tests/browser,
+Playwright) when it runs as root and they are missing; without Chromium those tests skip, or fail in CI.
+
 The PostgreSQL pass uses JINENG_TEST_POSTGRES_URL, else a server on 127.0.0.1:5432 (user postgres,
 database test), else a throwaway cluster started with initdb on a free loopback port. In CI (CI=true) a
 missing PostgreSQL is a failure, never a skip.
@@ -148,6 +151,32 @@ def postgres_server() -> tuple[str | None, ThrowawayCluster | None, str]:
     return None, None, reason
 
 
+# --- Chromium for the browser tests (tests/browser) ----------------------------------------------------
+
+CHROMIUM = Path(os.environ.get("JINENG_CHROMIUM", "/usr/bin/chromium"))
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def ensure_browser() -> None:
+    """Debian's chromium and a CJK font for the browser tests, installed with apt-get when we are root.
+
+    Playwright itself comes with the test extras; it never downloads a browser here. Without Chromium the
+    browser tests skip with the reason, except in CI (CI=true), where they fail."""
+    missing = [pkg for pkg, path in (("chromium", CHROMIUM), ("fonts-noto-cjk", CJK_FONT)) if not path.exists()]
+    if missing and os.geteuid() == 0 and shutil.which("apt-get"):
+        say(f"installing {' '.join(missing)} for the browser tests (apt-get)")
+        quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+        ok = subprocess.run(["apt-get", "update", "-qq"], **quiet).returncode == 0
+        ok = ok and subprocess.run(["apt-get", "install", "-y", "-qq", *missing], **quiet).returncode == 0
+        if not ok:
+            say(f"apt-get could not install {' '.join(missing)}")
+    if not CHROMIUM.exists():
+        why = f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium fonts-noto-cjk, as root)"
+        say(f"browser tests will {'FAIL (CI)' if os.environ.get('CI') else 'be skipped'}: {why}")
+    elif not CJK_FONT.exists():
+        say("no CJK font (fonts-noto-cjk): Chinese text in browser screenshots shows as boxes")
+
+
 def pytest(args: list[str], env: dict[str, str]) -> int:
     code = subprocess.run([str(PY), "-m", "pytest", *args], cwd=ROOT, env=env).returncode
     if code == 5:
@@ -158,6 +187,7 @@ def pytest(args: list[str], env: dict[str, str]) -> int:
 
 def test(argv: list[str]) -> int:
     ensure_venv("[test]")
+    ensure_browser()
     base_env = {**os.environ, "JINENG_PASSWORD_PROFILE": "test", "PYTHONDONTWRITEBYTECODE": "1"}
     results: list[tuple[str, int]] = []
 

@@ -1,0 +1,190 @@
+"""Browser tests: Playwright (PyPI ``playwright``) driving Debian's Chromium against the real server.
+
+Once per session the real service is started as a subprocess (``jineng serve --demo-if-empty`` on a free
+loopback port, with its own temporary SQLite database and var directory), and one Chromium is launched
+from ``/usr/bin/chromium`` (``JINENG_CHROMIUM`` overrides) — never a downloaded browser. Every test gets
+a fresh browser context that records each request the browser makes; at the end of the test any request
+outside the app (not this server's origin, ``data:`` or ``blob:``) fails it.
+
+Without Chromium or Playwright the tests are skipped with the reason, except in CI (``CI`` set), where
+that is a failure. Screenshots go to ``tests/browser/artifacts/`` (``JINENG_BROWSER_ARTIFACTS``
+overrides); that folder is not tracked.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("JINENG_BROWSER_ARTIFACTS") or Path(__file__).parent / "artifacts")
+CHROMIUM = os.environ.get("JINENG_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PASSWORD = "jineng-demo-2026"
+PHONE, TABLET, LAPTOP = {"width": 390, "height": 844}, {"width": 768, "height": 1024}, {"width": 1280, "height": 800}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives Chromium against the real server (tests/browser)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):  # as dev.py reads it
+        pytest.fail(f"browser tests are required in CI: {reason}", pytrace=False)
+    pytest.skip(f"browser tests skipped: {reason}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _jineng() -> str:
+    for candidate in (Path(sys.executable).parent / "jineng", ROOT / ".venv" / "bin" / "jineng"):
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which("jineng")
+    if not found:
+        pytest.fail("the jineng command is not installed (run python3 dev.py test)")
+    return found
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+
+    def client(self, username: str | None = None) -> httpx.Client:
+        """An API client, signed in (cookie session + CSRF header) when a username is given."""
+        c = httpx.Client(base_url=self.url, timeout=60)
+        if username:
+            r = c.post("/api/auth/login", json={"username": username, "password": PASSWORD, "mode": "cookie"})
+            assert r.status_code == 200, r.text
+            c.headers["x-csrf-token"] = r.json()["csrf_token"]
+        return c
+
+
+@pytest.fixture(scope="session")
+def server():
+    tmp = Path(tempfile.mkdtemp(prefix="jineng-browser-"))
+    port = _free_port()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = ARTIFACTS / "server.log"
+    env = {**os.environ, "JINENG_DATABASE_URL": f"sqlite:///{tmp}/browser.sqlite", "JINENG_VAR_DIR": str(tmp),
+           "JINENG_KEYS_DIR": str(tmp / "keys"), "JINENG_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env.setdefault("JINENG_PASSWORD_PROFILE", "test")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([_jineng(), "serve", "--demo-if-empty", "--port", str(port)], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the server exited ({proc.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server did not answer within 120 s:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.3)
+        yield Server(url=url, log=log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium fonts-noto-cjk)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (it is in the test extras)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Session:
+    """A browser context on the server: pages, every request seen, page errors, screenshots."""
+
+    server: Server
+    context: object
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def page(self, path: str = "/", viewport: dict | None = None):
+        page = self.context.new_page()
+        if viewport:
+            page.set_viewport_size(viewport)
+        page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: {exc}"))
+        if path is not None:
+            page.goto(self.server.url + path)
+        return page
+
+    def sign_in(self, page, username: str) -> None:
+        page.fill("#signin-username", username)
+        page.fill("#signin-password", PASSWORD)
+        page.click("#signin-form button[type=submit]")
+        page.wait_for_selector("#signin-form", state="detached")
+
+    def outside(self) -> list[str]:
+        return [u for u in self.requests if not (u.startswith(self.server.url + "/") or u.startswith(("data:", "blob:")))]
+
+
+@pytest.fixture
+def session(chromium, server):
+    """A fresh context (own cookies and storage) that fails the test on any request outside the app."""
+    context = chromium.new_context(viewport=LAPTOP, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True)
+    context.set_default_timeout(15_000)
+    s = Session(server=server, context=context)
+    context.on("request", lambda request: s.requests.append(request.url))
+    try:
+        yield s
+    finally:
+        context.close()
+    assert not s.outside(), f"requests outside the app: {s.outside()}"
+    assert not s.errors, f"uncaught errors in the page: {s.errors}"
+
+
+@pytest.fixture
+def shot():
+    """shot(page, "name") writes artifacts/name.png (the whole page)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
