@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .keystates import TrustedKey
 from .keystore import KeyStore
-from .qr import min_version
+from .qr import MAX_QR_VERSION, min_version
 from .record import CertRecord, encode_record
 
 __all__ = [
@@ -66,8 +66,6 @@ _MIN_ENVELOPE = _HEADER + 1 + SIGNATURE_BYTES  # a body is at least one byte
 # Far above any real certificate (~300 characters) and far below anything costly to look at. Checked before
 # any regex, decoding or allocation proportional to the input.
 MAX_QR_TEXT = 2048
-# Largest QR version a certificate may need at level Q (65×65 modules: ~0.6 mm modules at 40 mm wide).
-MAX_QR_VERSION = 12
 
 DEFAULT_URL_PREFIX = "HTTP://127.0.0.1:8000/C/"
 URL_PREFIX_ENV = "JINENG_VERIFY_URL_PREFIX"

@@ -176,6 +176,14 @@ def test_build_qr_uses_alphanumeric_only():
         build_qr("http://lower.case/")
 
 
+def test_build_qr_refuses_versions_above_the_limit_and_keeps_built_symbols():
+    text = DEV_PREFIX + "AE" * 50
+    assert build_qr(text) is build_qr(text)  # cached per text: a certificate's QR text never changes
+    assert build_qr("A" * 296, max_version=12).version == 12
+    with pytest.raises(ValueError, match="version 13"):
+        build_qr("A" * 297, max_version=MAX_QR_VERSION)
+
+
 def test_qr_png_round_trip(store):
     record = longest_record()
     _, text = sign_record(record, store, url_prefix=DEV_PREFIX, now=dt.datetime(2099, 12, 31, tzinfo=dt.UTC))
