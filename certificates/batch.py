@@ -1,7 +1,7 @@
 """Batch and off-loop rendering of certificates, and the ``certificates render`` CLI command.
 
 * :func:`render_zip` / :func:`render_pdf` / :func:`render_batch` render many
-  :class:`~certificates.pdf.CertificateView` objects with a process pool (fonts registered once per
+  :class:`~certificates.view.CertificateView` objects with a process pool (fonts registered once per
   worker) into one ZIP of single-page PDFs (named by certificate number) or one multi-page PDF.
   Output does not depend on the number of workers.
 * :func:`render_async` / :func:`render_many_async` let an async server await a PDF without blocking
@@ -31,14 +31,9 @@ from typing import BinaryIO, Callable, Iterator, Sequence
 
 import msgspec
 
-from certificates.pdf import (
-    CertificateRenderError,
-    CertificateView,
-    clean_text,
-    register_fonts,
-    render_certificate,
-    render_many,
-)
+from .pdf import render_certificate, render_many
+from .typeset import clean_text, register_fonts
+from .view import CertificateRenderError, CertificateView
 
 __all__ = [
     "Progress",

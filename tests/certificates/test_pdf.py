@@ -1,4 +1,5 @@
-"""Tests for certificates.pdf: printed fields, embedded fonts, rare-character fallback, QR round trips.
+"""Tests for certificates.pdf (with layout, typeset, view): printed fields, embedded fonts, rare-character
+fallback, QR round trips.
 
 Rendering cases 37, 38, 40 and 41 of shared/reference/certificates.md §6, plus determinism, input
 validation and hostile characters (case 35, PDF side).
@@ -26,12 +27,12 @@ import zxingcpp
 from PIL import Image, ImageDraw
 from qrcode.constants import ERROR_CORRECT_Q
 
-from certificates import pdf
+from certificates import layout, pdf, qr, typeset
 from certificates.pdf import (
     CertificateRenderError,
     CertificateView,
     missing_glyphs,
-    qr_matrix,
+    qr_symbol,
     render_certificate,
     render_many,
 )
@@ -257,7 +258,7 @@ def test_rare_name_characters_use_the_embedded_fallback_font():
 
 def test_fallback_covers_ext_a_characters_missing_from_the_main_face():
     pdf.register_fonts()
-    ext_a = [cp for cp in range(0x3400, 0x4DC0) if cp not in pdf._main_cmap and cp in pdf._fallback_cmap]
+    ext_a = [cp for cp in range(0x3400, 0x4DC0) if cp not in typeset._main_cmap and cp in typeset._fallback_cmap]
     assert len(ext_a) > 5000
     name = "李" + chr(ext_a[0]) + chr(ext_a[-1])
     data = render_certificate(skill(name=name))
@@ -267,7 +268,7 @@ def test_fallback_covers_ext_a_characters_missing_from_the_main_face():
 def test_characters_no_font_has_are_reported_and_refused_in_strict_mode():
     pdf.register_fonts()
     absent = next(chr(cp) for cp in range(0x20000, 0x2A6E0)
-                  if cp not in pdf._main_cmap and cp not in pdf._fallback_cmap)
+                  if cp not in typeset._main_cmap and cp not in typeset._fallback_cmap)
     view = skill(name="张" + absent)
     assert missing_glyphs(view) == {absent}
     render_certificate(view)  # lenient by default: draws the font's empty-box glyph
@@ -294,35 +295,48 @@ QR = qr_text()
 
 def test_realistic_qr_text_fits_version_12_in_alphanumeric_mode():
     assert 280 <= len(QR) <= 300
-    m = qr_matrix(QR)
+    m = qr_symbol(skill())
     assert m.version <= 12
     assert m.size == m.version * 4 + 17
 
 
-def test_qr_matrix_equals_qrcode_library_output():
-    """Own codewords/placement/mask choice give exactly qrcode's symbol, across modes and versions."""
+def test_page_qr_is_the_qrcode_library_symbol():
+    """The PDF draws exactly what qrcode builds (level Q, one alphanumeric segment, its best mask)."""
     rnd = random.Random(5)
     alnum = qrcode.util.ALPHA_NUM.decode()
-    texts = [QR, "HTTPS://EXAMPLE.CN/C/ABC", "lowercase https://x.cn/?a=1", "证书 S0001", "0123456789" * 9]
-    for length in (1, 2, 7, 16, 33, 60, 97, 150, 221, 296, 297, 420):
-        texts.append("".join(rnd.choice(alnum) for _ in range(length)))
-    for length in (5, 40, 120, 260):
-        texts.append(base64.b64encode(rnd.randbytes(length)).decode())
+    texts = [QR, "HTTPS://EXAMPLE.CN/C/ABC", "0123456789" * 9]
+    texts += ["".join(rnd.choice(alnum) for _ in range(n)) for n in (1, 2, 7, 60, 221, 296)]
     for text in texts:
         ref = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=0)
-        if set(text) <= set(alnum):
-            ref.add_data(qrcode.util.QRData(text.encode(), mode=qrcode.util.MODE_ALPHA_NUM))
-        else:
-            ref.add_data(text)
+        ref.add_data(qrcode.util.QRData(text.encode(), mode=qrcode.util.MODE_ALPHA_NUM))
         ref.make(fit=True)
-        m = qr_matrix(text)
+        m = qr_symbol(skill(qr_text=text))
         assert m.version == ref.version, text
         assert [[m.is_dark(i, j) for j in range(m.size)] for i in range(m.size)] == ref.modules, text
+        assert m.modules == ref.modules
 
 
-def test_qr_text_too_long_is_an_error():
-    with pytest.raises(CertificateRenderError):
-        qr_matrix("A" * 5000)
+def test_page_draws_the_modules_of_certificates_qr(monkeypatch):
+    """One encoder: rendering takes its modules from certificates.qr.build_qr, nothing else."""
+    calls = []
+    real = qr.build_qr
+
+    def spy(text, **kw):
+        calls.append((text, kw))
+        return real(text, **kw)
+
+    monkeypatch.setattr(pdf, "build_qr", spy)
+    data = render_certificate(skill())
+    assert calls == [(QR, {"max_version": 12})]
+    assert decode(render_png(data, 150)) == [QR]
+
+
+def test_qr_text_that_is_not_a_printable_certificate_qr_is_an_error():
+    too_long = "A" * 297  # version 13 at level Q
+    assert qr.min_version(too_long) == 13
+    for text in (too_long, "A" * 5000, "lowercase https://x.cn/?a=1", "证书 S0001"):
+        with pytest.raises(CertificateRenderError, match="QR text"):
+            render_certificate(skill(qr_text=text))
 
 
 @pytest.mark.parametrize("dpi", [150, 300])
@@ -336,9 +350,9 @@ def test_qr_survives_15_percent_blackout_at_150_dpi():
     data = render_certificate(skill())
     img = render_png(data, dpi)
     px = dpi / 72
-    left = pdf.QR_LEFT * px
-    top = img.height - (pdf.QR_BOTTOM + pdf.QR_SIZE) * px
-    size = pdf.QR_SIZE * px
+    left = layout.QR_LEFT * px
+    top = img.height - (layout.QR_BOTTOM + layout.QR_SIZE) * px
+    size = layout.QR_SIZE * px
     side = size * 0.15 ** 0.5  # a square of 15 % of the symbol's area, away from the finder patterns
     x0, y0 = left + size * 0.45, top + size * 0.45
     covered = img.copy()
@@ -356,15 +370,15 @@ def test_qr_has_a_white_quiet_zone_of_four_modules():
     dpi = 300
     img = render_png(render_certificate(skill()), dpi)
     px = dpi / 72
-    m = qr_matrix(QR)
-    module = pdf.QR_SIZE / m.size * px
-    left = pdf.QR_LEFT * px
-    top = img.height - (pdf.QR_BOTTOM + pdf.QR_SIZE) * px
-    size = pdf.QR_SIZE * px
+    m = qr.build_qr(QR)
+    module = layout.QR_SIZE / m.size * px
+    left = layout.QR_LEFT * px
+    top = img.height - (layout.QR_BOTTOM + layout.QR_SIZE) * px
+    size = layout.QR_SIZE * px
     margin = 4 * module
     band = img.crop((int(left - margin + 1), int(top - margin + 1), int(left - 1), int(top + size - 1)))
     assert band.getextrema()[0] > 200  # no dark pixel in the left quiet zone
-    assert round(pdf.QR_SIZE / 72 * 25.4) == 40  # ~40 mm wide
+    assert round(layout.QR_SIZE / 72 * 25.4) == 40  # ~40 mm wide
 
 
 # ---------------------------------------------------------------------------------------------- determinism & input
