@@ -12,7 +12,9 @@ What the output guarantees:
   font is used, not even in reportlab's page preamble.
 * The QR code is level Q, one alphanumeric segment, at most version 12 (:data:`MAX_QR_VERSION`); a QR text
   outside that is a :class:`CertificateRenderError`, not a larger or byte-mode symbol.
-* Deterministic: the same views give the same bytes (``Canvas(invariant=1)``).
+* Deterministic: the same views give the same bytes (``Canvas(invariant=1)``). The document's creation
+  and modification dates are the (first) certificate's issue date (``issued_on``, else the printed
+  ``issue_date``), at 00:00 Beijing time; a view whose date cannot be read keeps reportlab's fixed date.
 * Text is NFC-normalised and stripped of control/format characters before drawing
   (:func:`~certificates.typeset.clean_text`). Validating names is the caller's job; :func:`missing_glyphs`
   tells which characters no font has, and ``strict=True`` refuses them.
@@ -73,6 +75,11 @@ def qr_symbol(view: CertificateView) -> QrSymbol:
         raise CertificateRenderError(f"QR text cannot be printed: {exc}") from None
 
 
+def _pdf_date(view: CertificateView) -> str | None:
+    day = view.issue_day
+    return None if day is None else f"D:{day:%Y%m%d}000000+08'00'"
+
+
 def _new_canvas(buf: io.BytesIO, first: CertificateView, title: str) -> Canvas:
     c = Canvas(
         buf,
@@ -87,6 +94,9 @@ def _new_canvas(buf: io.BytesIO, first: CertificateView, title: str) -> Canvas:
     c.setAuthor(clean_text(first.issuer))
     c.setCreator("Jineng certificates")
     c.setSubject(title)
+    date = _pdf_date(first)
+    if date is not None:
+        c.setDateFormatter(lambda *_: date)  # CreationDate and ModDate; the rest stays invariant
     return c
 
 
@@ -111,7 +121,7 @@ def render_certificate(view: CertificateView, *, strict: bool = False) -> bytes:
 def render_many(views: Sequence[CertificateView], *, strict: bool = False) -> bytes:
     """Render several certificates into one multi-page PDF (one page each, in order).
 
-    Title and author of the document are those of the first certificate.
+    Title, author and dates of the document are those of the first certificate.
     """
     if not views:
         raise ValueError("render_many needs at least one certificate")

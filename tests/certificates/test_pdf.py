@@ -1,5 +1,5 @@
 """Tests for certificates.pdf (with layout, typeset, view): printed fields, embedded fonts, rare-character
-fallback, QR round trips.
+fallback, QR round trips, document metadata.
 
 Rendering cases 37, 38, 40 and 41 of shared/reference/certificates.md §6, plus determinism, input
 validation and hostile characters (case 35, PDF side).
@@ -8,6 +8,7 @@ validation and hostile characters (case 35, PDF side).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import io
 import os
@@ -404,6 +405,36 @@ def test_identical_bytes_across_processes():
     out = subprocess.run([sys.executable, "-c", code], input=payload, capture_output=True, env=env,
                          check=True, timeout=120).stdout
     assert out == render_certificate(view)
+
+
+def test_document_is_dated_by_the_issue_date():
+    for view, expected in ((skill(), "D:20250630000000+08'00'"), (award(), "D:20250520000000+08'00'"),
+                           (skill(issue_date="二〇二四年十二月三十一日"), "D:20241231000000+08'00'"),
+                           (skill(issue_date="30.6.2025", issued_on=dt.date(2025, 7, 1)), "D:20250701000000+08'00'")):
+        info = pypdf.PdfReader(io.BytesIO(render_certificate(view))).metadata
+        assert (info["/CreationDate"], info["/ModDate"]) == (expected, expected), view.issue_date
+    # deterministic: another issue date changes only what depends on it
+    first, again = render_certificate(skill()), render_certificate(skill())
+    assert first == again
+    assert render_certificate(skill(issue_date="2025年7月1日")) != first
+    # a multi-page document carries the first certificate's date
+    info = pypdf.PdfReader(io.BytesIO(render_many([award(), skill()]))).metadata
+    assert info["/CreationDate"] == "D:20250520000000+08'00'"
+
+
+def test_issue_date_forms_and_agreement():
+    from certificates.view import parse_issue_date
+
+    assert parse_issue_date("2025年6月30日") == dt.date(2025, 6, 30)
+    assert parse_issue_date("二〇二五年六月三十日") == dt.date(2025, 6, 30)
+    assert parse_issue_date("2025-06-30") == dt.date(2025, 6, 30)
+    assert parse_issue_date("2025年2月30日") is None and parse_issue_date("六月") is None
+    assert skill(issued_on=dt.date(2025, 6, 30)).issue_day == dt.date(2025, 6, 30)
+    with pytest.raises(ValueError, match="issued_on"):
+        skill(issued_on=dt.date(2025, 7, 1))  # printed 2025年6月30日
+    raw = msgspec.json.encode(skill(issued_on=dt.date(2025, 6, 30)))
+    assert b'"issued_on":"2025-06-30"' in raw
+    assert msgspec.json.decode(raw, type=CertificateView).issued_on == dt.date(2025, 6, 30)
 
 
 def test_view_validation():
