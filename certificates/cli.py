@@ -1,57 +1,44 @@
-"""Command line for certificate keys and offline verification (wired into ``jineng`` by server/cli.py).
+"""Command line for certificate keys, status lists and offline verification (wired into ``jineng`` by
+server/cli.py): the parsers, and the ``keys`` commands; ``verify`` runs in :mod:`certificates.verify_cli`.
 
 ``register(subparsers)`` adds::
 
     jineng keys generate|rotate|list|publish      (--keys-dir DIR, default $JINENG_KEYS_DIR or ./var/keys)
     jineng keys retire KID | keys compromise KID --at TIME
+    jineng keys status-list --input STATUSES --sequence N --output FILE
     jineng verify <QR text | PDF | PNG> [--keyset FILE] [--status-list FILE] [--json]
+
+``keys status-list`` writes the root-signed status list that ``verify --status-list`` reads, from a plain
+file of ``STATUS_INDEX STATUS`` lines, so offline verification does not need the server to make one.
+``verify`` prints the display names the key set signs for the codes in the record (issuer, occupation,
+work type / event) and says so where it has only the code.
 
 Every sub-command sets ``func``; ``args.func(args)`` returns the exit code. ``python -m certificates.cli``
 runs the same commands stand-alone.
 
 Exit codes of ``verify``: 0 valid; 1 signature valid but status unknown; 3 not valid (revoked, suspended,
 superseded, bad signature, unknown key, key not valid at issue, malformed, unsupported version);
-2 the input or the trust files could not be used.
+2 the input or the trust files could not be used. The ``keys`` commands exit 1 with a message (no
+traceback) when the store, an input file or a reference cannot be used.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from .keyset import KeySet, KeySetError, load_root_public_key
+from . import verify_cli
+from .keyset import KeySet, KeySetError
 from .keystates import ISSUE_TZ
 from .keystore import KEYS_DIR_ENV, KeyStore, KeyStoreError
-from .status import StatusList, StatusListError
-from .verify import VerificationResult, VerificationState, verify
+from .status import CertStatus, StatusList, build_status_list, parse_status_entries
 
 __all__ = ["build_parser", "main", "register"]
-
-ROOT_KEY_ENV = "JINENG_ROOT_KEY"
-
-EXIT_VALID = 0
-EXIT_STATUS_UNKNOWN = 1
-EXIT_UNUSABLE = 2
-EXIT_NOT_VALID = 3
-
-_HEADLINES = {
-    VerificationState.VALID: "VALID — 证书有效",
-    VerificationState.VALID_STATUS_UNKNOWN: "SIGNATURE VALID, STATUS UNKNOWN — 签名有效，当前状态未知",
-    VerificationState.REVOKED: "REVOKED — 证书已撤销",
-    VerificationState.SUSPENDED: "SUSPENDED — 证书已暂停",
-    VerificationState.SUPERSEDED: "SUPERSEDED — 证书已被更正后的证书取代",
-    VerificationState.INVALID_SIGNATURE: "INVALID SIGNATURE — 签名无效（可能被篡改或伪造）",
-    VerificationState.UNKNOWN_KEY: "UNKNOWN KEY — 签发密钥不在已发布的密钥集中",
-    VerificationState.KEY_NOT_VALID_AT_ISSUE: "KEY NOT VALID AT ISSUE — 签发日期不在密钥有效期内",
-    VerificationState.MALFORMED: "MALFORMED — 二维码内容格式错误",
-    VerificationState.UNSUPPORTED_VERSION: "UNSUPPORTED VERSION — 不支持的证书版本",
-}
 
 
 def _parse_time(text: str) -> _dt.datetime:
@@ -61,6 +48,17 @@ def _parse_time(text: str) -> _dt.datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2025-06-01T09:30+08:00)") from None
     return value if value.tzinfo is not None else value.replace(tzinfo=ISSUE_TZ)
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def _store(args: argparse.Namespace) -> KeyStore:
@@ -141,112 +139,23 @@ def _keys_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-# ----------------------------------------------------------------------------------------------- verify
-
-
-def _qr_texts(source: str, dpi: int) -> list[str]:
-    """The QR texts to verify: from a PDF or image file, a text file, or the argument itself."""
-    path = Path(source)
-    if len(source) < 4096 and path.is_file():
-        data = path.read_bytes()
-        if data.startswith(b"%PDF"):
-            from .qr import decode_pdf
-
-            return decode_pdf(data, dpi=dpi)
-        if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")):
-            from .qr import decode_image
-
-            return decode_image(data)
-        return [data.decode("utf-8", "replace").strip()]
-    return [source.strip()]
-
-
-def _root_key(args: argparse.Namespace) -> bytes:
-    if args.root_key:
-        return load_root_public_key(args.root_key)
-    if os.environ.get(ROOT_KEY_ENV):
-        return load_root_public_key(os.environ[ROOT_KEY_ENV])
-    store = KeyStore(args.keys_dir)
-    if store.exists():
-        return store.root_public_key()
-    raise KeySetError(
-        f"no pinned root key: pass --root-key HEX|FILE, set ${ROOT_KEY_ENV}, or point --keys-dir at a key store"
+def _keys_status_list(args: argparse.Namespace) -> int:
+    store = _store(args)
+    entries = parse_status_entries(Path(args.input).read_text(encoding="utf-8-sig"))
+    document = build_status_list(
+        {i: s for i, s in entries.items() if s is not CertStatus.VALID}, keystore=store, sequence=args.sequence,
+        now=args.issued_at, valid_for=_dt.timedelta(days=args.valid_days),
     )
-
-
-def _print_result(result: VerificationResult, label: str | None) -> None:
-    if label:
-        print(f"[{label}]")
-    mark = "✔" if result.valid else "✘"
-    print(f"{mark} {_HEADLINES[result.state]}")
-    if result.reason:
-        print(f"  reason: {result.reason}")
-    facts = result.facts
-    if facts is not None:
-        level_label = "职业技能等级" if facts.kind == "skill_level" else "奖项"
-        work_label = "工种/职业方向" if facts.kind == "skill_level" else "赛项"
-        rows = [
-            ("证书名称", facts.title), ("证书编号", facts.number), ("姓名", facts.name),
-            ("证件号码", facts.masked_id), ("职业", facts.occupation), (work_label, facts.work_type),
-            (level_label, facts.level), ("发证日期", facts.issued_on.isoformat()), ("评价机构", facts.issuer),
-        ]
-        for title, value in rows:
-            print(f"  {title}: {value}")
-    if result.status is not None:
-        status = result.status
-        extra = f" ({status.reason})" if status.reason else ""
-        if status.replacement_number or status.replacement_id:
-            extra += f" → {status.replacement_number or ''} {status.replacement_id or ''}".rstrip()
-        print(f"  status: {status.status.value}{extra} [{status.source}]")
-    if result.key is not None:
-        print(f"  signing key: kid {result.key.kid}, fingerprint {result.key.fingerprint}, {result.key.state}")
-    for warning in result.warnings:
-        print(f"  warning: {warning}")
-
-
-def _exit_code(result: VerificationResult) -> int:
-    if result.valid:
-        return EXIT_VALID
-    if result.state is VerificationState.VALID_STATUS_UNKNOWN:
-        return EXIT_STATUS_UNKNOWN
-    return EXIT_NOT_VALID
-
-
-def _verify(args: argparse.Namespace) -> int:
-    try:
-        texts = _qr_texts(args.input, args.dpi)
-        if not texts or not any(texts):
-            print("no QR code found in the input", file=sys.stderr)
-            return EXIT_UNUSABLE
-        if args.keyset:
-            keyset = KeySet.load(Path(args.keyset).read_bytes(), _root_key(args), min_sequence=args.min_sequence)
-        else:
-            store = KeyStore(args.keys_dir)
-            if not store.exists():
-                print("no --keyset given and no local key store: pass --keyset FILE", file=sys.stderr)
-                return EXIT_UNUSABLE
-            keyset = store.keyset()
-        status_list = None
-        if args.status_list:
-            status_list = StatusList.load(
-                Path(args.status_list).read_bytes(), _root_key(args), min_sequence=args.status_min_sequence
-            )
-    except (OSError, KeySetError, StatusListError, KeyStoreError, ValueError) as exc:
-        print(f"cannot verify: {exc}", file=sys.stderr)
-        return EXIT_UNUSABLE
-
-    results = [
-        verify(text, keyset, status_list=status_list, now=args.at, expected_prefix=args.expected_prefix)
-        for text in texts
-    ]
-    if args.json:
-        payload: Any = results[0] if len(results) == 1 else results
-        sys.stdout.write(msgspec.json.encode(payload).decode() + "\n")
-    else:
-        for i, result in enumerate(results):
-            _print_result(result, f"QR code {i + 1} of {len(results)}" if len(results) > 1 else None)
-    # Several QR codes (e.g. a multi-page PDF): the worst verdict decides.
-    return max(_exit_code(r) for r in results)
+    output = Path(args.output)
+    output.write_bytes(document)
+    status_list = StatusList.load(document, store.root_public_key())
+    counts = {s: sum(1 for v in entries.values() if v is s) for s in CertStatus if s is not CertStatus.VALID}
+    listed = ", ".join(f"{n} {s.value}" for s, n in counts.items())
+    print(f"wrote status list #{status_list.sequence} ({status_list.size} entries: {listed}; all others valid) "
+          f"to {output}")
+    print(f"issued {_fmt_time(status_list.issued_at)}, next update due {_fmt_time(status_list.next_update)}; "
+          "it speaks for certificates issued before its issue day")
+    return 0
 
 
 # --------------------------------------------------------------------------------------------- register
@@ -347,6 +256,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     p.set_defaults(func=_guard(_keys_publish))
 
+    p = keys_sub.add_parser(
+        "status-list", parents=[parent], help="write a root-signed status list for offline verification",
+        description=(
+            "Write a root-signed status list (the file `jineng verify --status-list` reads) from a plain file\n"
+            "of certificate statuses, with the key store's root key. Each line of STATUSES is\n"
+            "\n"
+            "    STATUS_INDEX STATUS        e.g.  77 revoked\n"
+            "\n"
+            "separated by a comma, tab or spaces; STATUS is valid, revoked, suspended or superseded; '#' starts a\n"
+            "comment; a first line 'status_index,status' is a header. Slots not listed are valid. A\n"
+            "certificate's STATUS_INDEX is signed in its QR code (`jineng verify --json`: facts.status_index)."
+        ),
+        epilog=(
+            "The list only speaks for certificates issued before its issue day, and not after --valid-days:\n"
+            "both give 'status unknown', never 'valid'. Verifiers refuse a list whose --sequence is lower\n"
+            "than one they already hold (--status-min-sequence), so each new list needs a higher N. The\n"
+            "server numbers the lists it serves at /.well-known/jineng-status.json on its own: do not mix\n"
+            "both for one root key, or start above the server's.\n"
+            "example:\n"
+            "  jineng keys status-list --input statuses.txt --sequence 1 --output status.json\n"
+            "  jineng verify certificate.pdf --keyset keyset.json --status-list status.json"
+        ),
+        formatter_class=formatter,
+    )
+    p.add_argument("--input", "-i", metavar="STATUSES", required=True, help="file of 'STATUS_INDEX STATUS' lines")
+    p.add_argument("--sequence", metavar="N", type=_positive, required=True,
+                   help="the list's sequence number (1 or more; higher than any list verifiers hold)")
+    p.add_argument("--output", "-o", metavar="FILE", required=True, help="where to write the status list JSON")
+    p.add_argument("--valid-days", metavar="D", type=_positive, default=1, help="days until next_update (default 1)")
+    p.add_argument("--issued-at", metavar="TIME", type=_parse_time, default=None,
+                   help="issue time of the list (ISO 8601; default: now)")
+    p.set_defaults(func=_guard(_keys_status_list))
+
     v = subparsers.add_parser(
         "verify", parents=[parent],
         help="verify a certificate offline from its QR text, PDF or PNG",
@@ -369,7 +311,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     v.add_argument("--keyset", metavar="FILE", help="published key set JSON (default: the local key store)")
     v.add_argument(
         "--root-key", metavar="HEX|FILE",
-        help=f"pinned root public key (default: ${ROOT_KEY_ENV}, else the local key store's root key)",
+        help=f"pinned root public key (default: ${verify_cli.ROOT_KEY_ENV}, else the local key store's root key)",
     )
     v.add_argument("--min-sequence", metavar="N", type=int, help="refuse key sets older than this sequence")
     v.add_argument("--status-list", metavar="FILE", help="signed status list JSON for offline status")
@@ -378,7 +320,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     v.add_argument("--dpi", type=int, default=200, help="render resolution for PDF input (default 200)")
     v.add_argument("--at", metavar="TIME", type=_parse_time, default=None, help="verify as of TIME (default: now)")
     v.add_argument("--json", action="store_true", help="print the verification result as JSON")
-    v.set_defaults(func=_verify)
+    v.set_defaults(func=verify_cli.run)
 
 
 def build_parser() -> argparse.ArgumentParser:

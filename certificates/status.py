@@ -12,6 +12,9 @@ among many (W3C Bitstring Status List herd-privacy minimum), gzip-compressed, ba
 
 A list says nothing about certificates issued on or after its own issue day (they may be newer than the
 list), nor after ``next_update`` (stale): both give "unknown", never "valid" and never "revoked".
+
+The server builds lists from its database; :func:`parse_status_entries` reads the plain
+``STATUS_INDEX STATUS`` file that ``jineng keys status-list`` turns into one.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ __all__ = [
     "StatusListError",
     "StatusSource",
     "build_status_list",
+    "parse_status_entries",
 ]
 
 STATUS_DOMAIN = b"JINENG-STATUS\x00v1"
@@ -164,6 +168,29 @@ def build_status_list(
     )
     signature = keystore.sign_with_root(STATUS_DOMAIN, canonical_json(doc))
     return canonical_json(_SignedStatusList(status_list=doc, signature=signature))
+
+
+_STATUS_WORDS = {status.value: status for status in CertStatus}
+
+
+def parse_status_entries(text: str, size: int = STATUS_LIST_MIN_SIZE) -> dict[int, CertStatus]:
+    """``STATUS_INDEX STATUS`` lines (comma, tab or space between; ``#`` comments; an optional header line)
+    → {status_index: status}. STATUS is valid, revoked, suspended or superseded. Errors name the line."""
+    entries: dict[int, CertStatus] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].replace(",", " ").split()
+        if not line or (number == 1 and line[0].lower() == "status_index"):
+            continue
+        if len(line) != 2 or not line[0].isdigit() or line[1].lower() not in _STATUS_WORDS:
+            raise ValueError(f"line {number}: expected 'STATUS_INDEX STATUS' (STATUS: {', '.join(_STATUS_WORDS)}), "
+                             f"got {raw.strip()!r}")
+        index, status = int(line[0]), _STATUS_WORDS[line[1].lower()]
+        if index >= size:
+            raise ValueError(f"line {number}: status index {index} is outside the list (0 … {size - 1})")
+        if entries.get(index, status) is not status:
+            raise ValueError(f"line {number}: status index {index} is already {entries[index].value}")
+        entries[index] = status
+    return entries
 
 
 class StatusList:

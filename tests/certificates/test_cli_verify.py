@@ -11,11 +11,13 @@ import pytest
 from PIL import Image
 
 from certificates import (
+    AwardCode,
     CertKind,
     CertStatus,
     KeyStore,
     build_status_list,
     contains_id_pattern,
+    format_award_number,
     format_skill_number,
     issue_record,
     png_bytes,
@@ -158,12 +160,14 @@ def test_keys_dir_from_env(capsys, tmp_path, monkeypatch):
 
 
 def test_help_texts(capsys):
-    for argv in (["verify", "--help"], ["keys", "--help"], ["keys", "compromise", "--help"]):
+    for argv in (["verify", "--help"], ["keys", "--help"], ["keys", "compromise", "--help"],
+                 ["keys", "status-list", "--help"]):
         with pytest.raises(SystemExit) as exc:
             main(argv)
         assert exc.value.code == 0
     out = capsys.readouterr().out
     assert "exit codes" in out and "--status-list" in out and "ISO 8601" in out
+    assert "status-list" in out and "STATUS_INDEX STATUS" in out and "--sequence" in out
 
 
 def test_register_into_foreign_parser():
@@ -176,3 +180,114 @@ def test_register_into_foreign_parser():
     args = parser.parse_args(["verify", "HTTP://X/C/AE"])
     assert callable(args.func) and args.json is False
     assert build_parser().prog == "jineng"
+
+
+# ------------------------------------------------------------------------------------ signed display names
+
+
+@pytest.fixture
+def award_env(tmp_path):
+    """An award certificate: event (work_type) code 4, issuer code 19."""
+    store = KeyStore(tmp_path / "keys")
+    store.generate(now=NOW - dt.timedelta(days=30))
+    rec = issue_record(
+        kind=CertKind.AWARD, number=format_award_number(2025, 731, AwardCode.FIRST_PRIZE, 5), name="李喆",
+        resident_id="370102199001011234", occupation="6-31-01-03", work_type=4, level=AwardCode.FIRST_PRIZE,
+        issued_on=dt.date(2025, 6, 1), issuer=19, full_record={"x": 2}, status_index=78,
+    )
+    _, text = sign_record(rec, store, now=NOW)
+    return store, text
+
+
+NAMES = {"issuer": {"19": "济宁市教育局"}, "work_type": {"4": "电子产品设计与制作"}, "occupation": {"6-31-01-03": "电工"}}
+
+
+def facts_printed(out: str) -> dict[str, str]:
+    rows = [line.strip().split(": ", 1) for line in out.splitlines() if line.startswith("  ") and ": " in line]
+    return {k: v for k, v in rows}
+
+
+def test_verify_prints_the_signed_names_of_codes(capsys, award_env, tmp_path):
+    store, text = award_env
+    keyset = tmp_path / "named.json"
+    keyset.write_bytes(store.publish(now=NOW, names=NAMES))
+    code = main(["verify", text, "--keyset", str(keyset), "--root-key", store.root_public_key().hex(), "--at", AT])
+    out = capsys.readouterr().out
+    assert code == 1
+    printed = facts_printed(out)
+    assert printed["证书名称"] == "获奖证书" and printed["获奖等次"] == "一等奖"
+    assert printed["赛项"] == "电子产品设计与制作"
+    assert printed["颁发单位"] == "济宁市教育局"
+    assert printed["职业名称"] == "6-31-01-03 电工"
+    assert "id only" not in out and "note:" not in out
+
+
+def test_verify_says_when_it_has_only_an_id(capsys, award_env, tmp_path):
+    store, text = award_env
+    keyset = tmp_path / "bare.json"
+    keyset.write_bytes(store.publish(now=NOW, names={"issuer": {"19": "济宁市教育局"}}))
+    code = main(["verify", text, "--keyset", str(keyset), "--root-key", store.root_public_key().hex(), "--at", AT])
+    out = capsys.readouterr().out
+    assert code == 1
+    printed = facts_printed(out)
+    assert printed["颁发单位"] == "济宁市教育局"
+    assert printed["赛项"] == "4 [id only: the key set has no signed name for it]"
+    assert printed["职业名称"] == "6-31-01-03 [id only: the key set has no signed name for it]"
+    assert "note: names are printed only as the root-signed key set signs them" in out
+
+
+def test_verify_with_the_local_store_uses_the_names_last_published(capsys, award_env):
+    """Without --keyset the local key store answers; it keeps the names the server last published."""
+    store, text = award_env
+    store.publish(now=NOW, names=NAMES)  # what the server's published_keyset() does
+    code = main(["verify", text, "--keys-dir", str(store.directory), "--at", AT])
+    printed = facts_printed(capsys.readouterr().out)
+    assert code == 1
+    assert (printed["赛项"], printed["颁发单位"]) == ("电子产品设计与制作", "济宁市教育局")
+    assert KeyStore(store.directory).names() == NAMES
+
+
+# ------------------------------------------------------------------------------------ status-list command
+
+
+def write_status_list(env, statuses: str, *extra: str, name: str = "status-cli") -> tuple[int, str]:
+    source = env["tmp"] / f"{name}.txt"
+    source.write_text(statuses, encoding="utf-8")
+    out = env["tmp"] / f"{name}.json"
+    code = main(["keys", "status-list", "--keys-dir", str(env["store"].directory), "--input", str(source),
+                 "--output", str(out), "--issued-at", "2025-06-10T10:00+08:00", *extra])
+    return code, str(out)
+
+
+def test_status_list_command_end_to_end(capsys, env):
+    code, path = write_status_list(env, "status_index,status\n77,revoked  # fraud\n5 suspended\n", "--sequence", "3")
+    assert code == 0
+    report = capsys.readouterr().out
+    assert "status list #3" in report and "1 revoked" in report and "1 suspended" in report
+    code, out = run_verify(capsys, env, env["text"], "--status-list", path)
+    assert code == 3 and "REVOKED" in out.out and "[status_list]" in out.out
+    # the same certificate, listed as valid in a newer list: green; an older list is refused when pinned
+    code, newer = write_status_list(env, "77 valid\n", "--sequence", "4", "--valid-days", "7", name="newer")
+    assert code == 0
+    capsys.readouterr()
+    code, out = run_verify(capsys, env, env["text"], "--status-list", newer)
+    assert code == 0 and out.out.startswith("✔ VALID")
+    code, out = run_verify(capsys, env, env["text"], "--status-list", path, "--status-min-sequence", "4")
+    assert code == 2 and "rollback" in out.err
+    # the same file through the Python API
+    from certificates import StatusList
+
+    listed = StatusList.load(open(newer, "rb").read(), env["store"].root_public_key())
+    assert (listed.sequence, listed.code_at(77), listed.size) == (4, 0, 131072)
+
+
+def test_status_list_command_refuses_bad_input(capsys, env):
+    code, _ = write_status_list(env, "77 revoked\n78 lost\n", "--sequence", "1")
+    assert code == 1 and "line 2" in capsys.readouterr().err
+    code, _ = write_status_list(env, "77 revoked\n77 valid\n", "--sequence", "1")
+    assert code == 1 and "already revoked" in capsys.readouterr().err
+    code, _ = write_status_list(env, "131072 revoked\n", "--sequence", "1")
+    assert code == 1 and "outside the list" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        write_status_list(env, "77 revoked\n", "--sequence", "0")
+    assert "at least 1" in capsys.readouterr().err
