@@ -10,18 +10,18 @@ from typing import AsyncIterator
 
 from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
-from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
-from server.accounts.guards import AuthenticationMiddleware, require_authenticated
-from server.accounts.principal import Principal
+from server.accounts.middleware import AuthenticationMiddleware
 from server.config import PROJECT_ROOT
 from server.db import close_engine, prepare_engine
 from server.errors import EXCEPTION_HANDLERS, Unauthenticated
+from server.guards import require_authenticated
 from server.health import healthz
+from server.principal import Principal
 from server.routes import ROUTE_HANDLERS
 
 STATIC_DIR = PROJECT_ROOT / "static"

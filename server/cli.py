@@ -8,12 +8,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
+import io
 import os
 import sys
 from typing import Sequence
 
-import server  # noqa: F401  (sets PICCOLO_CONF before anything touches Piccolo)
+import msgspec
+import uvicorn
+from piccolo.apps.migrations.commands.forwards import run_forwards
+
+import certificates.batch as certificates_batch
+import certificates.cli as certificates_cli
+import scoring.cli as scoring_cli
+import server  # noqa: F401,I001  (sets PICCOLO_CONF before anything touches Piccolo)
+from server.accounts.schemas import UserIn
+from server.accounts.services import create_user
+from server.audit.services import verify_chain
+from server.config import get_settings
+from server.db import close_engine, prepare_engine
+from server.demo.loader import is_empty, load_demo
+from server.errors import DomainError
+from server.issuing import cli as issuing_cli
+from server.issuing.keyring import ensure_keys
 
 
 def _run(coro):
@@ -21,13 +39,7 @@ def _run(coro):
 
 
 async def _upgrade(quiet: bool = False) -> None:
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-    from server.db import prepare_engine
-
     if quiet:  # Piccolo prints per-app banners; keep `serve` output short
-        import contextlib
-        import io
-
         with contextlib.redirect_stdout(io.StringIO()):
             result = await run_forwards("all")
     else:
@@ -35,8 +47,6 @@ async def _upgrade(quiet: bool = False) -> None:
     if not result.success:
         raise SystemExit(f"migration failed: {result.message}")
     await prepare_engine()
-    from server.db import close_engine
-
     await close_engine()
 
 
@@ -47,8 +57,6 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 async def _demo(only_if_empty: bool) -> dict | None:
-    from server.demo.loader import is_empty, load_demo
-
     if only_if_empty and not await is_empty():
         return None
     if not await is_empty():
@@ -64,10 +72,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from server.config import get_settings
-
     settings = get_settings()
     if args.workers > 1 and settings.engine != "postgres":
         print("--workers > 1 needs PostgreSQL (SQLite allows one writer process); set JINENG_DATABASE_URL.",
@@ -79,8 +83,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if made:
             print(f"loaded demo data: {made['organizations']} organizations, {made['people']} people, "
                   f"{made['accounts']} accounts (password: see README, 'Demo accounts')")
-    from server.issuing.keyring import ensure_keys
-
     # a fresh installation can issue at once; an existing store is never replaced
     root = ensure_keys().root_public_key().hex()
     base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
@@ -98,14 +100,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _create_user(args: argparse.Namespace, password: str) -> str:
-    from server.accounts.schemas import UserIn
-    from server.accounts.services import create_user
-    from server.db import close_engine, prepare_engine
-
     await prepare_engine()
     try:
-        import msgspec
-
         grants = [{"role": args.role, "organization_id": args.organization, "competition_id": args.competition}] \
             if args.role else []
         # convert() applies the same constraints as the API (username shape, password length)
@@ -118,8 +114,6 @@ async def _create_user(args: argparse.Namespace, password: str) -> str:
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
-    from server.errors import DomainError
-
     password = args.password or os.environ.get("JINENG_NEW_PASSWORD") or getpass.getpass("password: ")
     try:
         print(_run(_create_user(args, password)))
@@ -133,8 +127,6 @@ def cmd_users_create(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from server.audit.services import verify_chain
-
     report = _run(verify_chain())
     if report.ok:
         print(f"audit chain intact: {report.entries} entries")
@@ -185,25 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser("verify", help="recompute the hash chain; exit 1 if anything was edited, deleted or "
                                     "reordered").set_defaults(func=cmd_audit_verify)
 
-    for module in ("scoring.cli", "certificates.cli", "certificates.batch", "server.issuing.cli"):
-        _register(module, sub)
-    return parser
-
-
-def _register(module_name: str, sub) -> None:
-    """Domain cores add their own commands; a core that is not present simply adds none."""
-    import importlib
-    import importlib.util
-
-    try:
-        if importlib.util.find_spec(module_name) is None:
-            return
-    except ModuleNotFoundError:
-        return
-    module = importlib.import_module(module_name)
-    register = getattr(module, "register", None)
-    if register is not None:
+    # the cores and the issuing domain add their own commands
+    for register in (scoring_cli.register, certificates_cli.register, certificates_batch.register, issuing_cli.register):
         register(sub)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from typing import AsyncIterator
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import TransactionType
 
+from server import events
 from server.errors import Conflict, InvalidInput
 
 try:  # asyncpg is only needed on PostgreSQL
@@ -76,13 +77,16 @@ async def write_transaction() -> AsyncIterator[object]:
     """The one way to change data: all or nothing, serialized where the engine needs it.
 
     Nested use joins the outer transaction (Piccolo's default), so services can call each other.
-    Integrity errors of either driver surface as ``Conflict``/``InvalidInput``.
+    Integrity errors of either driver surface as ``Conflict``/``InvalidInput``. Domain events queued
+    inside (``server.events.queue``) are published after the outermost transaction commits.
     """
     db = engine()
     current = db.current_transaction.get()
     if current is not None:
         yield current
         return
+    token = events.begin()
+    committed = False
     try:
         if db.engine_type == "sqlite":
             async with _write_lock():
@@ -91,11 +95,16 @@ async def write_transaction() -> AsyncIterator[object]:
         else:
             async with db.transaction() as tx:
                 yield tx
+        committed = True
     except Exception as exc:
         translated = translate_integrity_error(exc)
         if translated is not None:
             raise translated from exc
         raise
+    finally:
+        queued = events.end(token)
+    if committed and queued:
+        await events.publish(queued)
 
 
 async def lock_key(key: int) -> None:

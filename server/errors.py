@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, Sequence
 
 import msgspec
-from litestar.exceptions import SerializationException
-
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
-from litestar.exceptions import ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    SerializationException,
+    ValidationException,
+)
 
 log = logging.getLogger("jineng.errors")
 
@@ -114,34 +117,88 @@ def _domain_handler(request: Request, exc: DomainError) -> Response:
     )
 
 
+# --- many problems, one refusal --------------------------------------------------------------------
+
+MAX_PROBLEMS = 50  # problems listed in one response by default; ``problem_count`` tells how many there were
+
+
+def refusal(
+    problems: Sequence[dict[str, Any]],
+    summary: str,
+    *,
+    code: str | None = None,
+    error: type[DomainError] = InvalidInput,
+    after: str = "",
+    extra: dict[str, Any] | None = None,
+    limit: int = MAX_PROBLEMS,
+) -> DomainError:
+    """Every problem of a request as one refusal (422 unless ``error`` says otherwise).
+
+    Each problem is a dict with at least ``code`` and ``message`` and, where known, ``field`` (a dotted
+    path), ``row``/``column`` (a spreadsheet or document row) or an object id. The detail reads
+    "summary: first message (and N more)" plus ``after``; ``field`` and, unless given, ``code`` come from
+    the first problem, so a client that reads only those still points at the right place.
+    """
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    detail = f"{summary}: {first['message']}{more}" + (f" {after}" if after else "")
+    members = {"problem_count": len(problems), "errors_truncated": len(problems) > limit, **(extra or {})}
+    return error(detail, code=code or first.get("code"), field=first.get("field"),
+                 errors=[dict(p) for p in problems[:limit]], extra=members)
+
+
+# --- msgspec's messages ---------------------------------------------------------------------------
+
+_AT = re.compile(r"^(?P<what>.*?) - at `\$(?P<path>[^`]*)`$", re.S)
 _NAMED_KEY = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
 
 
+def join_path(prefix: str, path: str) -> str:
+    """``members`` + ``[0].name`` → ``members[0].name``; ``scheme`` + ``criteria`` → ``scheme.criteria``."""
+    if not prefix or not path:
+        return prefix or path
+    return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
+
+
+def msgspec_problem(message: str, path: str = "") -> dict[str, str]:
+    """A msgspec validation message as a problem: ``code``, the ``field`` at fault and the ``message``.
+
+    msgspec reports one error per document as text ("Expected `int`, got `str` - at `$.members[0]`");
+    this is the one place that reads it. A missing or unknown key is named in the message rather than in
+    the path, so the field points at the key itself. ``path`` is the location when the caller already
+    split it off (Litestar does).
+    """
+    m = _AT.match(message)
+    what, path = (m.group("what"), m.group("path")) if m else (message, path)
+    path = path.removeprefix("$").lstrip(".")
+    named = _NAMED_KEY.search(what)
+    if "unknown field" in what:
+        code = "unknown_field"
+    elif "missing required field" in what:
+        code = "missing_field"
+    elif what.startswith(("Invalid value", "Invalid enum value")):
+        code = "invalid_value"
+    else:
+        code = "invalid_type"
+    if named:
+        path = join_path(path, named.group(1))
+    return {"code": code, "field": path, "message": what}
+
+
 def _validation_handler(request: Request, exc: ValidationException) -> Response:
-    """Litestar/msgspec validation: name the field (msgspec reports one error per body)."""
+    """Litestar/msgspec validation of a request: name the field (msgspec reports one error per body)."""
     errors = []
     for item in exc.extra or []:
         if isinstance(item, dict):
-            key = item.get("key")
-            errors.append(
-                {"field": key, "source": item.get("source"), "message": item.get("message")}
-            )
+            key = str(item.get("key") or "")
+            found = msgspec_problem(item.get("message") or "", "" if key == "data" else key)  # data: the body
+            errors.append({"field": found["field"] or None, "source": item.get("source"),
+                           "code": found["code"], "message": found["message"]})
     detail = str(exc.detail)
     code = "malformed_json" if "malformed" in detail.lower() else "invalid_body"
     if errors and errors[0].get("message"):
         detail = errors[0]["message"]
     field = errors[0]["field"] if errors else None
-    if field:
-        # msgspec paths read "$.members[0].name"; keep the dotted path without the root marker.
-        field = str(field).removeprefix("$.").removeprefix("$")
-        if field == "data":  # Litestar's name for the whole body
-            field = ""
-        # a missing or unknown key is named in the message, not in the path: point at the key itself
-        named = _NAMED_KEY.search(errors[0].get("message") or "")
-        if named:
-            field = f"{field}.{named.group(1)}" if field else named.group(1)
-        errors[0]["field"] = field or None
-        field = field or None
     return problem(request, 400, code, "Invalid request", detail, field=field, errors=errors or None)
 
 
@@ -180,6 +237,19 @@ def _out_of_range_handler(request: Request, exc: Exception) -> Response:
                    "A number in the request is out of range for this field.")
 
 
+def _undecodable_form_handler(request: Request, exc: Exception) -> Response:
+    """Litestar decodes every multipart part without a filename as text, in the part's declared charset
+    (UTF-8 by default), and lets the error escape: a binary part sent without ``filename=`` (a
+    UnicodeDecodeError) or an unknown charset (a bare LookupError from the codec registry) is the client's
+    mistake (400). Anywhere else, and for KeyError/IndexError (LookupError subclasses), it is ours."""
+    multipart = request.headers.get("content-type", "").lower().startswith("multipart/")
+    if not multipart or isinstance(exc, (KeyError, IndexError)):
+        return _unexpected_handler(request, exc)
+    return problem(request, 400, "malformed_multipart", "Invalid request",
+                   "A multipart form field is not text in a known charset: send the file as a file part "
+                   "(with a filename).", field="file")
+
+
 def _unexpected_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(request, 500, "internal_error", "Internal error", "The server could not complete the request.")
@@ -198,5 +268,7 @@ EXCEPTION_HANDLERS = {
     NotAuthorizedException: _http_handler,
     PermissionDeniedException: _http_handler,
     HTTPException: _http_handler,
+    UnicodeDecodeError: _undecodable_form_handler,
+    LookupError: _undecodable_form_handler,
     Exception: _unexpected_handler,
 }

@@ -30,7 +30,9 @@ APP_REGISTRY = AppRegistry(
         "server.audit.piccolo_app",
         "server.people.piccolo_app",
         "server.competitions.piccolo_app",
+        "server.catalog.piccolo_app",
         "server.registration.piccolo_app",
+        "server.results.piccolo_app",
         "server.issuing.piccolo_app",
     ]
 )

@@ -1,4 +1,6 @@
-"""Who is asking: the authenticated principal and its scoped role grants.
+"""Who is asking: the authenticated principal and its scoped role grants (kernel: every domain reads it).
+
+The accounts domain builds a ``Principal`` from a session or token; every other domain only asks it questions.
 
 A grant scopes a role to an organization subtree (an authority's scope is its whole region, since the
 bureau governs the schools there) or to one competition. Checks are prefix tests on materialized paths.

@@ -2,6 +2,7 @@
 
 from server.accounts.routes import AuthController, UserController
 from server.audit.routes import AuditController
+from server.catalog.routes import ROUTES as CATALOG_ROUTES
 from server.competitions.routes import ROUTES as COMPETITION_ROUTES
 from server.issuing.routes import ROUTES as ISSUING_ROUTES
 from server.organizations.routes import OrganizationController
@@ -14,6 +15,7 @@ ROUTE_HANDLERS = [
     OrganizationController,
     PeopleController,
     AuditController,
+    *CATALOG_ROUTES,
     *COMPETITION_ROUTES,
     *REGISTRATION_ROUTES,
     *ISSUING_ROUTES,

@@ -8,8 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from server.accounts import services
-from server.accounts.guards import SESSION_COOKIE, requires_role
-from server.accounts.principal import Principal
+from server.accounts.middleware import SESSION_COOKIE
 from server.accounts.schemas import (
     GrantIn,
     LoginIn,
@@ -22,6 +21,8 @@ from server.accounts.schemas import (
     UserOut,
 )
 from server.config import get_settings
+from server.guards import requires_role
+from server.principal import Principal
 
 
 def remote_address(request: Request) -> str:

@@ -11,8 +11,9 @@ import hmac
 import secrets
 from datetime import datetime, timedelta, timezone
 
+from server import locks
+from server.access import can_manage_competition
 from server.accounts.passwords import hash_password, verify_password
-from server.accounts.principal import Grant, Principal
 from server.accounts.schemas import ROLES, GrantIn, GrantOut, MeOut, UserIn, UserOut
 from server.accounts.tables import AuthSession, LoginAttempt, RoleGrant, User
 from server.audit.services import record
@@ -20,10 +21,11 @@ from server.config import get_settings
 from server.db import lock_key, write_transaction
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
 from server.organizations.tables import Organization
+from server.people.tables import Person
+from server.principal import Grant, Principal
 
 # roles that make sense only with an organization scope / only with a competition scope
 ORG_SCOPED = {"admin", "organizer", "school_coordinator", "judge", "chief_judge", "encryption_officer", "supervisor"}
-ADMIN_GRANTS_LOCK = 0x41444D4E  # "ADMN": PostgreSQL advisory lock around removing admin grants
 COMPETITION_SCOPED = {"organizer", "judge", "chief_judge", "encryption_officer", "supervisor"}
 
 
@@ -33,13 +35,6 @@ def now() -> datetime:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def actor_of(principal: Principal | None) -> dict:
-    """Audit actor fields for a principal (None: the system itself, e.g. the demo loader or the CLI)."""
-    if principal is None:
-        return {"actor_id": None, "actor": "system"}
-    return {"actor_id": principal.user_id, "actor": principal.username}
 
 
 # --- principal loading ---------------------------------------------------------------------------
@@ -190,7 +185,7 @@ async def change_password(principal: Principal, current: str, new: str) -> None:
         await AuthSession.update({AuthSession.revoked_at: now()}).where(
             (AuthSession.user == principal.user_id) & AuthSession.revoked_at.is_null()
         )
-        await record(**actor_of(principal), action="user.password_changed", object_type="user",
+        await record(principal, action="user.password_changed", object_type="user",
                      object_id=principal.user_id)
 
 
@@ -245,8 +240,6 @@ async def _check_grant_allowed(principal: Principal | None, grant: GrantIn, fiel
         if not principal.covers_path(path, "organizer"):
             raise Forbidden("You can only grant roles inside your own organizations.", code="grant_not_allowed")
     elif grant.competition_id is not None:
-        from server.access import can_manage_competition  # competitions arrive later; resolved lazily
-
         if not await can_manage_competition(principal, grant.competition_id):
             raise Forbidden("You can only grant roles for competitions you organize.", code="grant_not_allowed")
     # else: the unscoped graduate role, which by itself opens nothing (a graduate sees the person record the
@@ -256,8 +249,6 @@ async def _check_grant_allowed(principal: Principal | None, grant: GrantIn, fiel
 
 async def _person_in_scope(principal: Principal | None, person_id: int) -> bool:
     """The person exists and (for anyone but the system and admins) is at a school the caller organizes."""
-    from server.people.tables import Person  # people depend on accounts, not the other way round
-
     row = await Person.select(Person.id, Person.school.path.as_alias("school_path")).where(
         Person.id == person_id).first()
     return row is not None and (principal is None or principal.covers_path(row["school_path"] or "", "organizer"))
@@ -292,7 +283,7 @@ async def create_user(principal: Principal | None, data: UserIn) -> UserOut:
             await RoleGrant.insert(RoleGrant(user=user_id, role=g.role, organization=g.organization_id,
                                              competition_id=g.competition_id,
                                              granted_by=principal.user_id if principal else None, created_at=now()))
-        await record(**actor_of(principal), action="user.created", object_type="user", object_id=user_id,
+        await record(principal, action="user.created", object_type="user", object_id=user_id,
                      after={"username": data.username, "display_name": data.display_name,
                             "grants": [{"role": g.role, "organization_id": g.organization_id,
                                         "competition_id": g.competition_id} for g in data.grants]})
@@ -308,8 +299,6 @@ async def get_user(principal: Principal | None, user_id: int) -> UserOut:
         # organizers see accounts that hold a grant inside their subtree or on a competition they organize
         visible = any(g.scope_path and principal.covers_path(g.scope_path, "organizer") for g in grants)
         if not visible:
-            from server.access import can_manage_competition
-
             for g in grants:
                 if g.competition_id is not None and await can_manage_competition(principal, g.competition_id):
                     visible = True
@@ -347,7 +336,7 @@ async def add_grant(principal: Principal, user_id: int, grant: GrantIn) -> UserO
         await RoleGrant.insert(RoleGrant(user=user_id, role=grant.role, organization=grant.organization_id,
                                          competition_id=grant.competition_id, granted_by=principal.user_id,
                                          created_at=now()))
-        await record(**actor_of(principal), action="grant.added", object_type="user", object_id=user_id,
+        await record(principal, action="grant.added", object_type="user", object_id=user_id,
                      after={"role": grant.role, "organization_id": grant.organization_id,
                             "competition_id": grant.competition_id})
     return await get_user(principal, user_id)
@@ -364,13 +353,13 @@ async def remove_grant(principal: Principal, user_id: int, grant_id: int) -> Non
     )
     async with write_transaction():
         if row["role"] == "admin":
-            await lock_key(ADMIN_GRANTS_LOCK)  # two removals at once must not both see the other one remaining
+            await lock_key(locks.admin_grants())  # two removals at once must not both see the other one remaining
         if row["role"] == "admin" and not await RoleGrant.exists().where(
                 (RoleGrant.role == "admin") & (RoleGrant.id != grant_id)):
             # the API would lock everyone out of administration (only the CLI could create an admin again)
             raise Conflict("This is the last administrator grant; grant another administrator first.",
                            code="last_admin_grant")
         await RoleGrant.delete().where(RoleGrant.id == grant_id)
-        await record(**actor_of(principal), action="grant.removed", object_type="user", object_id=user_id,
+        await record(principal, action="grant.removed", object_type="user", object_id=user_id,
                      before={"role": row["role"], "organization_id": row["organization"],
                              "competition_id": row["competition_id"]})

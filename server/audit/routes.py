@@ -5,10 +5,10 @@ from __future__ import annotations
 from litestar import Controller, get
 from litestar.params import FromQuery
 
-from server.accounts.guards import requires_role
-from server.params import Limit
 from server.audit.schemas import AuditEntryOut
 from server.audit.services import ChainReport, list_entries, verify_chain
+from server.guards import requires_role
+from server.params import Limit
 
 
 class AuditController(Controller):

@@ -13,11 +13,13 @@ from typing import Any
 
 import msgspec
 
+from server import locks
+from server.audit.schemas import AuditEntryOut
 from server.audit.tables import AuditEntry, AuditHead
 from server.db import lock_key
+from server.principal import Principal
 
 GENESIS = "0" * 64
-_AUDIT_LOCK_KEY = 0x4A494E45  # "JINE": one advisory lock id for the chain
 _encoder = msgspec.json.Encoder(order="sorted")
 
 
@@ -48,9 +50,8 @@ def _hashed_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def record(
+    principal: Principal | None,
     *,
-    actor_id: int | None,
-    actor: str,
     action: str,
     object_type: str,
     object_id: Any,
@@ -58,15 +59,16 @@ async def record(
     after: Any = None,
     reason: str = "",
 ) -> int:
-    """Append one entry; must run inside ``write_transaction()``. Returns its sequence number."""
-    await lock_key(_AUDIT_LOCK_KEY)
+    """Append one entry for what ``principal`` did (None: the system itself, e.g. the demo loader or the
+    CLI); must run inside ``write_transaction()``. Returns its sequence number."""
+    await lock_key(locks.audit_chain())
     head = await AuditHead.select().where(AuditHead.name == "main").first()
     prev_seq, prev_hash = (int(head["seq"]), head["hash"]) if head else (0, GENESIS)
     row = {
         "seq": prev_seq + 1,
         "at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
-        "actor_id": actor_id,
-        "actor": actor,
+        "actor_id": None if principal is None else principal.user_id,
+        "actor": "system" if principal is None else principal.username,
         "action": action,
         "object_type": object_type,
         "object_id": str(object_id),
@@ -131,8 +133,6 @@ async def verify_chain(batch: int = 5000) -> ChainReport:
 
 
 async def list_entries(*, object_type: str | None, object_id: str | None, limit: int):
-    from server.audit.schemas import AuditEntryOut
-
     query = AuditEntry.select().order_by(AuditEntry.seq, ascending=False).limit(limit)
     if object_type:
         query = query.where(AuditEntry.object_type == object_type)

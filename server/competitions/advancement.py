@@ -22,17 +22,18 @@ from typing import Any
 import msgspec
 
 import scoring
-from server.access import can_manage_competition
-from server.accounts.principal import Principal
-from server.accounts.services import actor_of
+from server import locks
+from server.access import can_manage_competition, competition_row
 from server.audit.services import record
+from server.catalog.tables import Occupation
 from server.competitions import rules
 from server.competitions.results import results_head, standings
 from server.competitions.schemas import AdvancementOut, QualifierOut
-from server.competitions.services import competition_lock, competition_row, event_row, now
-from server.competitions.tables import Competition, Event, Occupation
+from server.competitions.services import event_row, now
+from server.competitions.tables import Competition, Event
 from server.db import engine, lock_key, write_transaction
 from server.errors import Conflict, Forbidden
+from server.principal import Principal
 
 # the parent competition still takes entries in these statuses
 PARENT_OPEN = ("draft", "registration_open")
@@ -156,7 +157,7 @@ async def _create_entry(principal: Principal | None, plan: _Plan, source_id: int
         await EntryMember.insert(EntryMember(entry=entry_id, event=pe["id"], person=m["person"], role=m["role"],
                                              position=m["position"] if m["position"] is not None else position,
                                              active=True))
-    await record(**actor_of(principal), action="entry.created_by_advancement", object_type="entry",
+    await record(principal, action="entry.created_by_advancement", object_type="entry",
                  object_id=entry_id, after={
                      "event_id": pe["id"], "school_id": source["school"], "status": "submitted",
                      "source_entry": source_id, "replacement_for": replacement_for,
@@ -193,7 +194,7 @@ async def advance(principal: Principal | None, competition_id: int, event_id: in
     created = 0
     async with write_transaction() if not dry_run else nullcontext():
         if not dry_run:
-            await lock_key(competition_lock(plan.parent["id"]))
+            await lock_key(locks.competition(plan.parent["id"]))
             status = (await Competition.select(Competition.status).where(
                 Competition.id == plan.parent["id"]).first())["status"]
             if status not in PARENT_OPEN:
@@ -226,7 +227,7 @@ async def advance(principal: Principal | None, competition_id: int, event_id: in
                 created += 1
                 qualifiers.append(QualifierOut(**common, outcome="created", entry_id=entry_id))
         if not dry_run:
-            await record(**actor_of(principal), action="event.advancement_run", object_type="event",
+            await record(principal, action="event.advancement_run", object_type="event",
                          object_id=event_id, after={
                              "parent_event_id": plan.parent_event["id"], "qualified": result.qualified,
                              "created": created, "status": result.status})
@@ -269,7 +270,7 @@ async def offer_replacement(withdrawn_entry_id: int, principal: Principal | None
     outer = engine().current_transaction.get() is not None
     async with write_transaction():
         if not outer:
-            await lock_key(competition_lock(plan.parent["id"]))
+            await lock_key(locks.competition(plan.parent["id"]))
         status = (await Competition.select(Competition.status).where(
             Competition.id == plan.parent["id"]).first())["status"]
         if status not in PARENT_REPLACEABLE:

@@ -4,19 +4,12 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from server.competitions.tables import (
-    Competition,
-    CompetitionOrganizer,
-    EntryResult,
-    Event,
-    EventResults,
-    Occupation,
-)
+from server.competitions.tables import Competition, CompetitionOrganizer, Event
 
 APP_CONFIG = AppConfig(
     app_name="competitions",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Occupation, Competition, CompetitionOrganizer, Event, EventResults, EntryResult],
+    table_classes=[Competition, CompetitionOrganizer, Event],
     migration_dependencies=["server.organizations.piccolo_app"],
     commands=[],
 )

@@ -21,9 +21,10 @@ from fractions import Fraction
 import msgspec
 
 import scoring
-from server.accounts.principal import Principal
-from server.accounts.services import actor_of
+from server import locks
+from server.access import competition_row, require_competition_manager
 from server.audit.services import record
+from server.catalog.tables import Occupation
 from server.competitions import rules
 from server.competitions.schemas import (
     EventResultsOut,
@@ -34,17 +35,15 @@ from server.competitions.schemas import (
     ResultLineOut,
 )
 from server.competitions.services import (
-    competition_lock,
-    competition_row,
     event_row,
     now,
-    require_manager,
 )
-from server.competitions.tables import Competition, CompetitionOrganizer, EntryResult, Event, EventResults, Occupation
+from server.competitions.tables import Competition, CompetitionOrganizer, Event
 from server.db import lock_key, write_transaction
-from server.errors import Conflict, InvalidInput, NotFound
+from server.errors import Conflict, DomainError, InvalidInput, NotFound, msgspec_problem, refusal
+from server.principal import Principal
+from server.results.tables import EntryResult, EventResults
 
-MAX_PROBLEMS = 50
 ENTRY_STATUSES = {"final", "pending", "incomplete", "withdrawn"}  # scoring/'s entry statuses
 # award tier codes that the people domain's award records know; any other code is recorded as "other"
 AWARD_KINDS = {"first_prize", "second_prize", "third_prize", "gold", "silver", "bronze", "excellence"}
@@ -56,12 +55,8 @@ def _row_problem(i: int, path: str, code: str, message: str, entry: str | None =
             "message": f"row {i + 1}{who}: {message}"}
 
 
-def _refuse(problems: list[dict], what: str = "The results file was refused") -> InvalidInput:
-    head = problems[0]
-    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-    return InvalidInput(f"{what}; nothing was imported. {head['message']}{more}", code=head["code"],
-                        field=head["field"], errors=problems[:MAX_PROBLEMS],
-                        extra={"row": head.get("row"), "problem_count": len(problems)})
+def _refuse(problems: list[dict], what: str = "The results file was refused, nothing was imported") -> DomainError:
+    return refusal(problems, what, extra={"row": problems[0].get("row")})
 
 
 def decode_document(data: bytes) -> scoring.ResultsDocument:
@@ -71,7 +66,8 @@ def decode_document(data: bytes) -> scoring.ResultsDocument:
     try:
         return scoring.decode_results(data)
     except msgspec.ValidationError as err:  # (a subclass of DecodeError: test it first)
-        code, path, message = rules.decode_problem(err)
+        found = msgspec_problem(str(err))
+        code, path, message = found["code"], found["field"], found["message"]
         problem = {"field": path or "file", "code": code, "message": f"{path or 'document'}: {message}"}
         if path.startswith("entries["):
             index = int(path[len("entries["):path.index("]")])
@@ -209,7 +205,7 @@ async def import_results(principal: Principal | None, competition_id: int, event
                          *, source: str = "import") -> EventResultsOut:
     """Import an event's results from a ``jineng.results/1`` file: all rows or none (organizers only,
     while the competition runs; replaces unpublished results)."""
-    competition = await require_manager(principal, competition_id)
+    competition = await require_competition_manager(principal, competition_id)
     event = await event_row(competition_id, event_id)
     if competition["status"] != "running":
         raise Conflict(f"Results are imported while the competition runs; it is {competition['status']}.",
@@ -217,7 +213,7 @@ async def import_results(principal: Principal | None, competition_id: int, event
     doc = decode_document(data)
     digest = hashlib.sha256(data).hexdigest()
     async with write_transaction():
-        await lock_key(competition_lock(competition_id))
+        await lock_key(locks.competition(competition_id))
         status = (await Competition.select(Competition.status).where(Competition.id == competition_id).first())["status"]
         if status != "running":
             raise Conflict(f"Results are imported while the competition runs; it is {status}.",
@@ -252,7 +248,7 @@ async def import_results(principal: Principal | None, competition_id: int, event
         ]
         if lines:
             await EntryResult.insert(*lines)
-        await record(**actor_of(principal), action="event.results_imported", object_type="event", object_id=event_id,
+        await record(principal, action="event.results_imported", object_type="event", object_id=event_id,
                      before={"digest": existing["digest"]} if existing else None,
                      after={"source": source, "digest": digest, "entries": len(doc.entries),
                             "ranked": sum(1 for r in doc.entries if r.rank is not None),
@@ -266,7 +262,7 @@ async def compute_results(principal: Principal | None, competition_id: int, even
     with the event's scheme and award rules through scoring/, then import them like a results file."""
     from server.registration.tables import Entry, EntryMember
 
-    competition = await require_manager(principal, competition_id)
+    competition = await require_competition_manager(principal, competition_id)
     event = await event_row(competition_id, event_id)
     if competition["status"] != "running":
         raise Conflict(f"Results are computed while the competition runs; it is {competition['status']}.",
@@ -347,16 +343,16 @@ async def _publish(principal: Principal | None, competition: dict, event: dict) 
                                EventResults.published_by: principal.user_id if principal else None}).where(
         EventResults.event == event["id"])
     awards = await _record_awards(principal, competition, event)
-    await record(**actor_of(principal), action="event.results_published", object_type="event", object_id=event["id"],
+    await record(principal, action="event.results_published", object_type="event", object_id=event["id"],
                  before={"status": "imported"}, after={"status": "published", "award_records": awards})
 
 
 async def publish_event_results(principal: Principal | None, competition_id: int, event_id: int) -> EventResultsOut:
     """Publish one event's imported results (while the competition runs)."""
-    await require_manager(principal, competition_id)
+    await require_competition_manager(principal, competition_id)
     event = await event_row(competition_id, event_id)
     async with write_transaction():
-        await lock_key(competition_lock(competition_id))
+        await lock_key(locks.competition(competition_id))
         competition = await competition_row(competition_id)
         if competition["status"] != "running":
             raise Conflict(f"Event results are published while the competition runs; it is {competition['status']}.",

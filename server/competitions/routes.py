@@ -7,10 +7,8 @@ from typing import Annotated
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from server.accounts.guards import requires_role
-from server.accounts.principal import Principal
 from server.competitions import advancement, results, services
 from server.competitions.schemas import (
     AdvancementOut,
@@ -22,58 +20,15 @@ from server.competitions.schemas import (
     EventPatch,
     EventResultsOut,
     Level,
-    OccupationIn,
-    OccupationOut,
     PublicCompetitionResults,
     PublicEventResults,
     Status,
     TransitionIn,
 )
-from server.errors import DomainError, InvalidInput
-
-MAX_ID = 2_147_483_647  # ids are 32-bit serials on PostgreSQL: larger ones are refused, not looked up
-PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-
-
-async def uploaded_file(request: Request) -> tuple[bytes, str]:
-    """The request's file: a multipart form field ``file``, or else the raw body. Returns (bytes, name)."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        try:
-            form = await request.form()
-        except (UnicodeDecodeError, LookupError) as exc:  # parts without a filename are decoded as text
-            if isinstance(exc, (KeyError, IndexError)):
-                raise
-            raise DomainError("A multipart form field is not text in a known charset: send the file as a file "
-                              "part (with a filename).", code="malformed_multipart", field="file") from None
-        upload = form.get("file")
-        if upload is None or not hasattr(upload, "read"):
-            raise InvalidInput("Send the file in a form field named 'file'.", code="file_required", field="file")
-        return await upload.read(), upload.filename or ""
-    return await request.body(), ""
-
-
-class OccupationController(Controller):
-    path = "/api/occupations"
-    tags = ["occupations"]
-
-    @get("/")
-    async def search_occupations(
-        self,
-        q: FromQuery[Annotated[str | None, QueryParameter(max_length=60)]] = None,
-        limit: FromQuery[Annotated[int, QueryParameter(ge=1, le=200)]] = 50,
-    ) -> list[OccupationOut]:
-        """The occupation catalog (国家职业分类大典 2022 plus local entries), searched by code, name, work type
-        or pinyin initials (``q=dg`` finds 电工)."""
-        return await services.search_occupations(q, limit)
-
-    @get("/{occupation_id:int}")
-    async def get_occupation(self, occupation_id: FromPath[PathId]) -> OccupationOut:
-        return await services.get_occupation(occupation_id)
-
-    @post("/", status_code=201, guards=[requires_role("admin", "organizer")])
-    async def add_occupation(self, principal: NamedDependency[Principal], data: JSONBody[OccupationIn]) -> OccupationOut:
-        """Add a local catalog entry (an occupation or work type the bundled catalog lacks)."""
-        return await services.add_local_occupation(principal, data)
+from server.guards import requires_role
+from server.params import MAX_ID, PathId
+from server.principal import Principal
+from server.uploads import uploaded_file
 
 
 class CompetitionController(Controller):
@@ -226,4 +181,4 @@ class PublicResultsController(Controller):
         return await results.public_event_results(competition_id, event_id)
 
 
-ROUTES = [OccupationController, CompetitionController, EventController, PublicResultsController]
+ROUTES = [CompetitionController, EventController, PublicResultsController]

@@ -11,17 +11,13 @@ back is exactly what scoring/ accepted.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 import msgspec
 
 import scoring
-from server.errors import InvalidInput
-
-_AT = re.compile(r"^(?P<what>.*?) - at `\$(?P<path>[^`]*)`$", re.S)
-_FIELD = re.compile(r"field `([^`]+)`")
+from server.errors import DomainError, join_path, msgspec_problem, refusal
 
 # a stand-in scheme for checking award rules of an event that has no marking scheme yet
 _PLACEHOLDER_SCHEME = scoring.Scheme(
@@ -30,54 +26,26 @@ _PLACEHOLDER_SCHEME = scoring.Scheme(
 )
 
 
-def _join(prefix: str, path: str) -> str:
-    if not prefix or not path:
-        return prefix or path
-    return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
-
-
-def decode_problem(err: msgspec.ValidationError) -> tuple[str, str, str]:
-    """(code, path inside the document, message) of a msgspec validation error."""
-    text = str(err)
-    m = _AT.match(text)
-    what, path = (m.group("what"), m.group("path").lstrip(".")) if m else (text, "")
-    field = _FIELD.search(what)
-    if "unknown field" in what:
-        code = "unknown_field"
-        path = f"{path}.{field.group(1)}".lstrip(".") if field else path
-    elif "missing required field" in what:
-        code = "missing_field"
-        path = f"{path}.{field.group(1)}".lstrip(".") if field else path
-    elif what.startswith(("Invalid value", "Invalid enum value")):
-        code = "invalid_value"
-    else:
-        code = "invalid_type"
-    return code, path, what
-
-
-def invalid_document(prefix: str, problems: list[tuple[str, str, str]], what: str) -> InvalidInput:
-    """One 422 naming every problem; ``field`` is the first problem's full path."""
-    errors = [{"field": _join(prefix, path), "code": code, "message": message} for code, path, message in problems]
-    head = errors[0]
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return InvalidInput(f"{what}: {head['field']}: {head['message']}{more}", code=head["code"], field=head["field"],
-                        errors=errors)
+def invalid_document(prefix: str, problems: list[dict[str, str]], what: str) -> DomainError:
+    """One 422 naming every problem of a document; ``field`` is the first problem's full path."""
+    located = [{**p, "field": join_path(prefix, p["field"])} for p in problems]
+    return refusal(located, f"{what}: {located[0]['field']}")
 
 
 def _convert(value: Any, type_: Any, prefix: str, what: str):
     try:
         return msgspec.convert(value, type=type_)
     except msgspec.ValidationError as err:
-        raise invalid_document(prefix, [decode_problem(err)], what) from None
+        raise invalid_document(prefix, [msgspec_problem(str(err))], what) from None
 
 
-def scoring_problems(problems: list[scoring.Problem], strip: str = "") -> list[tuple[str, str, str]]:
+def scoring_problems(problems: list[scoring.Problem], strip: str = "") -> list[dict[str, str]]:
     out = []
     for p in problems:
         path = p.path
         if strip and (path == strip or path.startswith(strip + ".") or path.startswith(strip + "[")):
             path = path[len(strip):].lstrip(".")
-        out.append((p.code, path, p.message))
+        out.append({"code": p.code, "field": path, "message": p.message})
     return out
 
 

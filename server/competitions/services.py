@@ -14,18 +14,17 @@ may manage them.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
 import msgspec
 
-from server.access import can_manage_competition
-from server.accounts.principal import Principal
-from server.accounts.services import actor_of
+from server import locks
+from server.access import competition_row, require_competition_manager
 from server.audit.services import record
+from server.catalog import services as catalog
+from server.catalog.tables import Occupation
 from server.competitions import rules
-from server.competitions.catalog import ensure_catalog, initials_of
 from server.competitions.schemas import (
     CompetitionIn,
     CompetitionOut,
@@ -34,19 +33,24 @@ from server.competitions.schemas import (
     EventIn,
     EventOut,
     EventPatch,
-    OccupationIn,
-    OccupationOut,
     OrganizerIn,
     OrganizerOut,
 )
-from server.competitions.tables import Competition, CompetitionOrganizer, Event, EventResults, Occupation
+from server.competitions.tables import Competition, CompetitionOrganizer, Event
 from server.db import lock_key, write_transaction
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.organizations.tables import Organization
+from server.principal import Principal
+from server.results.tables import EventResults
+from server.statemachine import StateMachine, Transition
 
 LEVEL_RANK = {"school": 0, "county": 1, "city": 2, "province": 3, "national": 4}
 LIFECYCLE = ("draft", "registration_open", "registration_closed", "running", "results_published", "archived")
 NEXT_STATUS: dict[str, str] = dict(zip(LIFECYCLE, LIFECYCLE[1:]))
+# one step at a time, never back: the action is the status entered
+COMPETITION_LIFECYCLE = StateMachine("competition", Competition, [
+    Transition(to, (current,), to) for current, to in NEXT_STATUS.items()
+], stale_code="invalid_transition")
 
 REGISTRATION_RULES = (
     "occupation", "work_type", "group", "track", "team", "min_members", "max_members", "max_coaches",
@@ -60,15 +64,8 @@ FROZEN_FROM: dict[str, tuple[str, ...]] = {
 }
 EVENT_FIELDS = ("code", "name", *REGISTRATION_RULES, "scheme", "award_rules", "promotion_rules", "advancement_rules")
 
-_COMPETITION_LOCK = 0x434F_4D50 << 20  # "COMP": per-competition advisory locks (PostgreSQL)
-
-
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def competition_lock(competition_id: int) -> int:
-    return _COMPETITION_LOCK + int(competition_id)
 
 
 def frozen_fields(status: str) -> set[str]:
@@ -81,130 +78,6 @@ def frozen_fields(status: str) -> set[str]:
         if reached >= LIFECYCLE.index(since):
             out.update(fields)
     return out
-
-
-# --- occupation catalog ---------------------------------------------------------------------------
-
-def occupation_out(row: dict) -> OccupationOut:
-    levels = [int(x) for x in row["levels"].split(",") if x.strip()] if row["levels"] else []
-    return OccupationOut(
-        id=row["id"], code=row["code"], name=row["name"], work_type=row["work_type"],
-        major_group=row["major_group"], levels=levels, pinyin_initials=row["pinyin_initials"],
-        local=row["local"], source=row["source"],
-    )
-
-
-_LIKE_SPECIALS = re.compile(r"[%_\\]")
-
-
-async def search_occupations(q: str | None, limit: int = 50) -> list[OccupationOut]:
-    """Search by 大典 code (prefix), name or work type (substring), or pinyin initials (电工 → "dg").
-
-    Best matches first: exact code, exact name, exact initials, initials starting with the query, then the
-    rest by code.
-    """
-    await ensure_catalog()
-    query = Occupation.select()
-    term = _LIKE_SPECIALS.sub("", (q or "").strip())
-    if term:
-        condition = (
-            Occupation.code.like(f"{term}%")
-            | Occupation.name.like(f"%{term}%")
-            | Occupation.work_type.like(f"%{term}%")
-        )
-        if term.isascii() and term.isalpha():
-            condition = condition | Occupation.pinyin_initials.like(f"%{term.upper()}%")
-        query = query.where(condition)
-    rows = await query.order_by(Occupation.code).order_by(Occupation.work_type).limit(1000)
-    upper = term.upper()
-
-    def relevance(row: dict) -> tuple:
-        initials = row["pinyin_initials"].split(" ")
-        return (
-            row["code"] != term,
-            row["name"] != term and row["work_type"] != term,
-            upper not in initials,
-            not any(i.startswith(upper) for i in initials) if upper else True,
-            row["code"],
-            row["work_type"],
-        )
-
-    return [occupation_out(r) for r in sorted(rows, key=relevance)[:limit]]
-
-
-async def get_occupation(occupation_id: int) -> OccupationOut:
-    await ensure_catalog()
-    row = await Occupation.select().where(Occupation.id == occupation_id).first()
-    if row is None:
-        raise NotFound(f"Occupation {occupation_id} is not in the catalog.", code="occupation_not_found")
-    return occupation_out(row)
-
-
-async def add_local_occupation(principal: Principal, data: OccupationIn) -> OccupationOut:
-    """An organizer adds an occupation or work type the bundled catalog lacks (audit-logged)."""
-    if not principal.has_role("admin", "organizer"):
-        raise Forbidden("Only organizers add occupations to the catalog.", code="role_required")
-    await ensure_catalog()
-    name, work_type = data.name.strip(), data.work_type.strip()
-    if not name:
-        raise InvalidInput("The occupation needs a name.", code="name_required", field="name")
-    levels = sorted(set(data.levels), reverse=True)
-    async with write_transaction():
-        clash = await Occupation.select(Occupation.id, Occupation.name).where(
-            (Occupation.code == data.code) & (Occupation.work_type == work_type)
-        ).first()
-        if clash is not None:
-            raise Conflict(
-                f"The catalog already has {data.code} {clash['name']}{' / ' + work_type if work_type else ''}.",
-                code="occupation_exists", field="work_type" if work_type else "code",
-                extra={"occupation_id": clash["id"]},
-            )
-        same_code = await Occupation.select(Occupation.name).where(
-            (Occupation.code == data.code) & (Occupation.work_type == "")
-        ).first()
-        if same_code is not None and work_type and same_code["name"] != name:
-            raise InvalidInput(
-                f"Code {data.code} is {same_code['name']} in the catalog; a work type of it keeps that name.",
-                code="occupation_name_mismatch", field="name",
-            )
-        rows = await Occupation.insert(Occupation(
-            code=data.code, name=name, work_type=work_type, major_group=data.major_group.strip(),
-            levels=",".join(str(x) for x in levels), pinyin_initials=initials_of(name, work_type), local=True,
-            source=data.source.strip() or f"local entry by {principal.username}",
-        )).returning(Occupation.id)
-        occupation_id = rows[0]["id"]
-        await record(**actor_of(principal), action="occupation.added", object_type="occupation",
-                     object_id=occupation_id, after={"code": data.code, "name": name, "work_type": work_type,
-                                                     "levels": levels, "local": True})
-    return await get_occupation(occupation_id)
-
-
-# --- competitions: reading and access -------------------------------------------------------------
-
-async def competition_row(competition_id: int) -> dict:
-    row = await Competition.select().where(Competition.id == competition_id).first()
-    if row is None:
-        raise NotFound(f"Competition {competition_id} does not exist.", code="competition_not_found")
-    return row
-
-
-async def organizing_paths(competition_id: int) -> list[str]:
-    """Organization paths of the competition's organizing authorities: organizers whose grant covers one
-    of them manage the competition (``server.access.can_manage_competition``)."""
-    rows = await CompetitionOrganizer.select(
-        CompetitionOrganizer.organization.path.as_alias("path")
-    ).where(CompetitionOrganizer.competition == competition_id)
-    return [r["path"] for r in rows if r["path"]]
-
-
-async def require_manager(principal: Principal | None, competition_id: int) -> dict:
-    """The competition row, if the principal organizes it (admin, competition grant, or organizer of one
-    of its organizing authorities); 404 when it does not exist, 403 otherwise. ``None`` is the system
-    itself (demo loader, CLI), which needs no grant."""
-    row = await competition_row(competition_id)
-    if principal is not None and not await can_manage_competition(principal, competition_id):
-        raise Forbidden("Only the organizers of this competition may change it.", code="not_competition_organizer")
-    return row
 
 
 async def _organizers_of(competition_ids: Iterable[int]) -> dict[int, list[OrganizerOut]]:
@@ -336,7 +209,7 @@ async def create_competition(principal: Principal | None, data: CompetitionIn) -
         for o in data.organizers:
             await CompetitionOrganizer.insert(CompetitionOrganizer(
                 competition=competition_id, organization=o.organization_id, role=o.role))
-        await record(**actor_of(principal), action="competition.created", object_type="competition",
+        await record(principal, action="competition.created", object_type="competition",
                      object_id=competition_id, after={
                          "name": data.name, "level": data.level, "year": data.year, "edition": data.edition,
                          "parent_id": data.parent_id, "status": "draft",
@@ -349,7 +222,7 @@ async def update_competition(principal: Principal, competition_id: int, data: Co
     """Name, description and edition change until archived; the parent until results are published
     (advancement reads it then); the year only in draft; organizers until archived, the caller needing
     organizer rights on every authority named."""
-    row = await require_manager(principal, competition_id)
+    row = await require_competition_manager(principal, competition_id)
     status = row["status"]
     if status == "archived":
         raise Conflict("An archived competition does not change.", code="competition_archived")
@@ -388,7 +261,7 @@ async def update_competition(principal: Principal, competition_id: int, data: Co
             after["organizers"] = [{"organization_id": o.organization_id, "role": o.role} for o in data.organizers]
             await Competition.update({Competition.updated_at: now()}).where(Competition.id == competition_id)
         if after:
-            await record(**actor_of(principal), action="competition.updated", object_type="competition",
+            await record(principal, action="competition.updated", object_type="competition",
                          object_id=competition_id, before=before, after=after)
     return await get_competition(competition_id)
 
@@ -397,9 +270,9 @@ async def delete_competition(principal: Principal, competition_id: int) -> None:
     """Only a draft that no other competition feeds into and whose events hold no entries."""
     from server.registration.tables import Entry
 
-    row = await require_manager(principal, competition_id)
+    row = await require_competition_manager(principal, competition_id)
     async with write_transaction():
-        await lock_key(competition_lock(competition_id))
+        await lock_key(locks.competition(competition_id))
         current = await Competition.select(Competition.status).where(Competition.id == competition_id).first()
         if current is None:
             raise NotFound(f"Competition {competition_id} does not exist.", code="competition_not_found")
@@ -410,7 +283,7 @@ async def delete_competition(principal: Principal, competition_id: int) -> None:
         if await Entry.exists().where(Entry.event.competition == competition_id):
             raise Conflict("Entries exist in this competition's events.", code="competition_has_entries")
         await Competition.delete().where(Competition.id == competition_id)
-        await record(**actor_of(principal), action="competition.deleted", object_type="competition",
+        await record(principal, action="competition.deleted", object_type="competition",
                      object_id=competition_id, before={"name": row["name"], "level": row["level"], "year": row["year"]})
 
 
@@ -440,9 +313,9 @@ async def _transition_guards(competition_id: int, current: str, to: str) -> list
 
 async def transition(principal: Principal | None, competition_id: int, to: str, reason: str = "") -> CompetitionOut:
     """Move the competition one step along its lifecycle (organizers only, audit-logged)."""
-    await require_manager(principal, competition_id)
+    await require_competition_manager(principal, competition_id)
     async with write_transaction():
-        await lock_key(competition_lock(competition_id))
+        await lock_key(locks.competition(competition_id))
         row = await Competition.select(Competition.status).where(Competition.id == competition_id).first()
         if row is None:
             raise NotFound(f"Competition {competition_id} does not exist.", code="competition_not_found")
@@ -462,13 +335,8 @@ async def transition(principal: Principal | None, competition_id: int, to: str, 
             from server.competitions.results import publish_all_imported
 
             await publish_all_imported(principal, competition_id)
-        changed = await Competition.update({Competition.status: to, Competition.updated_at: now()}).where(
-            (Competition.id == competition_id) & (Competition.status == current)
-        ).returning(Competition.id)
-        if not changed:  # cannot happen under the lock; refuse rather than report a step that did not happen
-            raise Conflict("The competition changed meanwhile; reload and retry.", code="invalid_transition",
-                           field="to", extra={"from": current, "to": to, "allowed": allowed})
-        await record(**actor_of(principal), action="competition.transitioned", object_type="competition",
+        await COMPETITION_LIFECYCLE.apply(competition_id, to, current, {Competition.updated_at: now()})
+        await record(principal, action="competition.transitioned", object_type="competition",
                      object_id=competition_id, before={"status": current},
                      after={"status": to, **({"published": effects} if effects else {})}, reason=reason)
     return await get_competition(competition_id)
@@ -494,7 +362,7 @@ async def _event_outs(rows: list[dict]) -> list[EventOut]:
     occupation_ids = {r["occupation"] for r in rows if r["occupation"] is not None}
     occupations = {}
     if occupation_ids:
-        occupations = {o["id"]: occupation_out(o) for o in
+        occupations = {o["id"]: catalog.occupation_out(o) for o in
                        await Occupation.select().where(Occupation.id.is_in(list(occupation_ids)))}
     statuses = await _results_status([r["id"] for r in rows])
     return [
@@ -527,39 +395,26 @@ async def list_events(competition_id: int) -> list[EventOut]:
 
 async def _resolve_occupation(occupation_id: int | None, occupation_code: str | None,
                               work_type: str | None) -> tuple[dict, str]:
-    """The catalog row and the event's work type. A work type naming one of the occupation's catalog
-    work types selects that row; a row that is itself a work type fixes the work type."""
-    await ensure_catalog()
+    """The catalog row and the event's work type, by the catalog's one rule (``server.catalog.services``);
+    a row that is itself a work type fixes the work type."""
     if occupation_id is None and occupation_code is None:
         raise InvalidInput("Name the event's occupation (occupation_id or occupation_code).",
                            code="occupation_required", field="occupation_id")
+    wanted = (work_type or "").strip()
+    code = occupation_code
     if occupation_id is not None:
-        row = await Occupation.select().where(Occupation.id == occupation_id).first()
-        if row is None:
-            raise InvalidInput(f"Occupation {occupation_id} is not in the catalog.", code="occupation_not_found",
-                               field="occupation_id")
+        row = await catalog.row_by_id(occupation_id)
         if occupation_code is not None and occupation_code != row["code"]:
             raise InvalidInput(f"Occupation {occupation_id} has code {row['code']}, not {occupation_code}.",
                                code="occupation_mismatch", field="occupation_code")
-    else:
-        rows = await Occupation.select().where(Occupation.code == occupation_code).order_by(Occupation.id)
-        if not rows:
-            raise InvalidInput(f"Occupation {occupation_code} is not in the catalog.", code="occupation_not_found",
-                               field="occupation_code")
-        row = next((r for r in rows if r["work_type"] == (work_type or "")), None) or next(
-            (r for r in rows if r["work_type"] == ""), rows[0])
-    wanted = (work_type or "").strip()
-    if row["work_type"]:
-        if wanted and wanted != row["work_type"]:
-            raise InvalidInput(f"Catalog entry {row['id']} is the work type {row['work_type']}, not {wanted}.",
-                               code="work_type_mismatch", field="work_type")
-        return row, row["work_type"]
-    if wanted:
-        specific = await Occupation.select().where(
-            (Occupation.code == row["code"]) & (Occupation.work_type == wanted)).first()
-        if specific is not None:
-            return specific, wanted
-    return row, wanted
+        if row["work_type"]:
+            if wanted and wanted != row["work_type"]:
+                raise InvalidInput(f"Catalog entry {row['id']} is the work type {row['work_type']}, not {wanted}.",
+                                   code="work_type_mismatch", field="work_type")
+            return row, row["work_type"]
+        code = row["code"]
+    row = await catalog.find(code, wanted, field="occupation_code" if occupation_id is None else "occupation_id")
+    return row, row["work_type"] or wanted
 
 
 def _check_shape(values: dict[str, Any]) -> None:
@@ -627,7 +482,7 @@ def _audit_view(columns: dict[str, Any]) -> dict[str, Any]:
 
 async def create_event(principal: Principal | None, competition_id: int, data: EventIn) -> EventOut:
     """Add an event; refused once registration has closed (entrants could no longer enter it)."""
-    competition = await require_manager(principal, competition_id)
+    competition = await require_competition_manager(principal, competition_id)
     if LIFECYCLE.index(competition["status"]) >= LIFECYCLE.index("registration_closed"):
         raise Conflict(f"The competition is {competition['status']}: events are added before registration closes.",
                        code="competition_registration_closed")
@@ -644,7 +499,7 @@ async def create_event(principal: Principal | None, competition_id: int, data: E
         "eligibility": rules.to_json(data.eligibility) if data.eligibility is not None else None, **documents,
     }
     async with write_transaction():
-        await lock_key(competition_lock(competition_id))
+        await lock_key(locks.competition(competition_id))
         status = (await Competition.select(Competition.status).where(Competition.id == competition_id).first())["status"]
         if LIFECYCLE.index(status) >= LIFECYCLE.index("registration_closed"):
             raise Conflict(f"The competition is {status}: events are added before registration closes.",
@@ -654,7 +509,7 @@ async def create_event(principal: Principal | None, competition_id: int, data: E
         rows = await Event.insert(Event(competition=competition_id, created_at=now(), updated_at=now(),
                                         **columns)).returning(Event.id)
         event_id = rows[0]["id"]
-        await record(**actor_of(principal), action="event.created", object_type="event", object_id=event_id,
+        await record(principal, action="event.created", object_type="event", object_id=event_id,
                      after={"competition_id": competition_id, **_audit_view(columns)})
     return await get_event(competition_id, event_id)
 
@@ -663,7 +518,7 @@ async def update_event(principal: Principal, competition_id: int, event_id: int,
     """Change the fields sent. Refused (409 ``event_field_frozen``, naming the field) for fields frozen by
     the competition's status: the registration rules once registration has closed, the marking scheme
     once the competition runs, award/promotion/advancement rules once results are published."""
-    competition = await require_manager(principal, competition_id)
+    competition = await require_competition_manager(principal, competition_id)
     stored = await event_row(competition_id, event_id)
     sent = {f for f in data.__struct_fields__ if getattr(data, f) is not msgspec.UNSET}
     frozen = frozen_fields(competition["status"])
@@ -714,7 +569,7 @@ async def update_event(principal: Principal, competition_id: int, event_id: int,
     if not columns:
         return await get_event(competition_id, event_id)
     async with write_transaction():
-        await lock_key(competition_lock(competition_id))
+        await lock_key(locks.competition(competition_id))
         status = (await Competition.select(Competition.status).where(Competition.id == competition_id).first())["status"]
         late = sorted(set(columns) & frozen_fields(status))
         if late:  # the competition moved on while this request was validated
@@ -726,7 +581,7 @@ async def update_event(principal: Principal, competition_id: int, event_id: int,
                            field="code")
         await Event.update({**{getattr(Event, k): v for k, v in columns.items()}, Event.updated_at: now()}).where(
             Event.id == event_id)
-        await record(**actor_of(principal), action="event.updated", object_type="event", object_id=event_id,
+        await record(principal, action="event.updated", object_type="event", object_id=event_id,
                      before=_audit_view({k: stored[k] for k in columns}), after=_audit_view(columns))
     return await get_event(competition_id, event_id)
 
@@ -735,17 +590,17 @@ async def delete_event(principal: Principal, competition_id: int, event_id: int)
     """Only before registration closes and only while the event holds no entries."""
     from server.registration.tables import Entry
 
-    await require_manager(principal, competition_id)
+    await require_competition_manager(principal, competition_id)
     stored = await event_row(competition_id, event_id)
     async with write_transaction():
-        await lock_key(competition_lock(competition_id))
+        await lock_key(locks.competition(competition_id))
         status = (await Competition.select(Competition.status).where(Competition.id == competition_id).first())["status"]
         if LIFECYCLE.index(status) >= LIFECYCLE.index("registration_closed"):
             raise Conflict(f"The competition is {status}: its events stay.", code="competition_registration_closed")
         if await Entry.exists().where(Entry.event == event_id):
             raise Conflict("The event holds entries; they would be lost.", code="event_has_entries")
         await Event.delete().where(Event.id == event_id)
-        await record(**actor_of(principal), action="event.deleted", object_type="event", object_id=event_id,
+        await record(principal, action="event.deleted", object_type="event", object_id=event_id,
                      before={"competition_id": competition_id, "code": stored["code"], "name": stored["name"]})
 
 
@@ -758,8 +613,8 @@ async def prior_national_winners(occupation_code: str, person_ids: list[int]) ->
     Publishing results also writes the people domain's award records; this answers from the results
     themselves (the registration domain merges both for ``exclude_prior_national_winners``).
     """
-    from server.competitions.tables import EntryResult
     from server.registration.tables import EntryMember
+    from server.results.tables import EntryResult
 
     if not occupation_code or not person_ids:
         return {}

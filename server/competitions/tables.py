@@ -1,30 +1,18 @@
-"""Competition tables: occupations (国家职业分类大典), competitions, joint organizers and events.
+"""Competition tables: competitions, joint organizers and events (each tied to an occupation of the catalog).
 
 Rule documents (marking scheme, awards, promotion, advancement, eligibility) are stored as JSON text in
-the scoring core's own formats: scoring/ validates them, the database only keeps them. Results of an event
-are kept twice: the whole ``jineng.results/1`` document as imported (``EventResults``) and one row per entry
-(``EntryResult``) for the queries that advancement, certificates and public pages make.
+the scoring core's own formats: scoring/ validates them, the database only keeps them. An event's results
+belong to the results domain (``server.results.tables``).
 
 Composite unique constraints live in the migrations as ``CREATE UNIQUE INDEX`` (both engines):
-occupation (code, work_type), competition_organizer (competition, organization), competition_event
-(competition, code), event_results (event), entry_result (event, entry_id).
+competition_organizer (competition, organization), competition_event (competition, code).
 """
 
 from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from server.catalog.tables import Occupation
 from server.organizations.tables import Organization
-
-
-class Occupation(Table, tablename="occupation"):
-    code = Varchar(length=12, index=True)  # e.g. 6-31-01-03
-    name = Varchar(length=60, index=True)  # 职业名称, e.g. 电工
-    work_type = Varchar(length=60, default="")  # 工种/职业方向, "" when none
-    major_group = Varchar(length=60, default="")
-    levels = Varchar(length=20, default="5,4,3,2,1")  # skill levels offered, 5=五级 … 1=一级
-    pinyin_initials = Varchar(length=60, default="", index=True)
-    local = Boolean(default=False)  # added by an organizer, not from the bundled catalog
-    source = Text(default="")
 
 
 class Competition(Table, tablename="competition"):
@@ -75,42 +63,3 @@ class Event(Table, tablename="competition_event"):
     eligibility = Text(null=True, default=None)
     created_at = Timestamptz()
     updated_at = Timestamptz()
-
-
-class EventResults(Table, tablename="event_results"):
-    """The results of one event: the imported ``jineng.results/1`` document and its publication state."""
-
-    event = ForeignKey(Event, on_delete=OnDelete.cascade, index=True)
-    document = Text()  # the results document, canonical JSON
-    digest = Varchar(length=64)  # SHA-256 of the document as received
-    # import (a results file) | computed (marks computed here through scoring/)
-    source = Varchar(length=20, default="import")
-    # imported | published
-    status = Varchar(length=20, default="imported")
-    entry_count = Integer(default=0)
-    imported_by = Integer(null=True, default=None)
-    imported_at = Timestamptz()
-    published_by = Integer(null=True, default=None)
-    published_at = Timestamptz(null=True, default=None)
-
-
-class EntryResult(Table, tablename="entry_result"):
-    """One entry's line of an event's results.
-
-    ``entry_id`` is a registration ``Entry`` id; it is not a foreign key because the registration tables
-    depend on this app (a foreign key would make the two apps' migrations circular). The import service
-    checks that every id is an entry of the event.
-    """
-
-    event = ForeignKey(Event, on_delete=OnDelete.cascade, index=True)
-    entry_id = Integer(index=True)
-    row = Integer()  # 1-based position in the imported document
-    # final | withdrawn (scoring/'s entry statuses)
-    status = Varchar(length=20)
-    rank = Integer(null=True, default=None)
-    total = Varchar(length=40, null=True, default=None)  # decimal digits as in the document
-    total_exact = Varchar(length=80, null=True, default=None)  # exact fraction when non-terminating
-    award = Varchar(length=40, null=True, default=None)  # award tier code
-    eligible = Boolean(default=True)
-    withdrawn = Boolean(default=False)
-    detail = Text(default="")  # criteria and aspects of this entry, JSON

@@ -20,6 +20,8 @@ from server.competitions import results, services
 from server.competitions.schemas import CompetitionIn, EventIn, OrganizerIn
 from server.db import write_transaction
 from server.organizations.tables import Organization
+from server.people.tables import Person
+from server.registration.tables import Entry, EntryMember
 
 CST = timezone(timedelta(hours=8))
 
@@ -151,9 +153,6 @@ async def _county_entries(event_id: int, schools: list[int], team: int, per_scho
                           rng: random.Random) -> list[int]:
     """Approved entries of the county competition straight into the registration tables (the registration
     domain's services need a coordinator; this is history the demo starts from)."""
-    from server.people.tables import Person
-    from server.registration.tables import Entry, EntryMember
-
     made = []
     at = datetime(2026, 9, 20, 9, 0, tzinfo=CST)
     async with write_transaction():

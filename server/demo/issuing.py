@@ -9,10 +9,12 @@ award.
 
 from __future__ import annotations
 
+from server.accounts.tables import User
 from server.errors import InvalidInput
 from server.issuing import keyring
 from server.issuing import services as issuing
 from server.issuing.schemas import ResultsIssueIn, SkillLevelIssueIn, SupersedeIn
+from server.people.tables import Person
 
 # (occupation code, work type, level) for the first few graduates, in order
 PASSES = [
@@ -26,9 +28,6 @@ PASSES = [
 
 
 async def load(ids: dict[str, int]) -> dict[str, int]:
-    from server.accounts.tables import User
-    from server.people.tables import Person
-
     keyring.ensure_keys()
     issuer = ids["jn_hrss"]
     graduate = await User.select(User.person_id).where(User.username == "graduate").first()

@@ -13,15 +13,16 @@ from pathlib import Path
 from server.accounts.schemas import GrantIn, UserIn
 from server.accounts.services import create_user
 from server.db import write_transaction
+from server.demo import competitions as demo_competitions
+from server.demo import issuing as demo_issuing
+from server.demo import registration as demo_registration
+from server.demo.people import birth_between, make_name, make_resident_id
 from server.organizations import services as orgs
 from server.organizations.schemas import OrganizationIn
 from server.organizations.tables import Organization
 from server.people.schemas import PersonIn
 from server.people.services import insert_person, school_row
-from server.demo import competitions as demo_competitions
-from server.demo import issuing as demo_issuing
-from server.demo import registration as demo_registration
-from server.demo.people import birth_between, make_name, make_resident_id
+from server.people.tables import Person
 
 DATA = Path(__file__).parent / "data"
 DEMO_PASSWORD = "jineng-demo-2026"
@@ -117,8 +118,6 @@ async def load_demo(*, students_per_school: int = STUDENTS_PER_SCHOOL, seed: int
 
 
 async def _accounts(ids: dict[str, int], schools: list[tuple[int, dict[str, str]]]) -> int:
-    from server.people.tables import Person
-
     def user(username: str, display: str, *grants: GrantIn, person_id: int | None = None) -> UserIn:
         return UserIn(username=username, display_name=display, password=DEMO_PASSWORD, grants=list(grants),
                       person_id=person_id)

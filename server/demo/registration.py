@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from server.accounts.principal import Principal
 from server.accounts.services import load_grants
 from server.accounts.tables import User
 from server.competitions.tables import Competition, Event
 from server.db import write_transaction
 from server.errors import DomainError
 from server.people.tables import Person
+from server.principal import Principal
 from server.registration import eligibility as elig
 from server.registration import services
 from server.registration.schemas import EntryIn, EntryPatch, PersonRef, RemarkIn

@@ -13,7 +13,7 @@ import secrets
 import unicodedata
 from datetime import date
 
-from certificates import AwardCode, SkillLevel
+from certificates import AwardCode
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CHECK_SYMBOLS = CROCKFORD + "*~$=U"
@@ -59,31 +59,7 @@ def format_verification_code(code: str) -> str:
     return f"{code[0:4]}-{code[4:8]}-{code[8:12]}-{code[12:]}"
 
 
-# --- levels and awards ----------------------------------------------------------------------------
-
-LEVEL_NAMES = {int(level): level.label for level in SkillLevel}
-_LEVEL_WORDS = {
-    "一级": 1, "高级技师": 1, "二级": 2, "技师": 2, "三级": 3, "高级工": 3, "四级": 4, "中级工": 4,
-    "五级": 5, "初级工": 5,
-}
-
-
-def parse_level(text: str | int | None) -> int | None:
-    """A skill level from ``3``, ``"3"``, ``"三级"``, ``"高级工"`` or ``"三级/高级工"``; None if unreadable."""
-    if text is None:
-        return None
-    if isinstance(text, int) and not isinstance(text, bool):
-        return text if 1 <= text <= 5 else None
-    value = "".join(str(text).split())
-    if value.isascii() and value.isdigit():  # "²".isdigit() is True, but int("²") raises
-        number = int(value)
-        return number if 1 <= number <= 5 else None
-    parts = [p for p in re.split(r"[/／]", value) if p]
-    found = {_LEVEL_WORDS.get(p) for p in parts}
-    if len(found) == 1 and None not in found:
-        return found.pop()
-    return None
-
+# --- awards ----------------------------------------------------------------------------
 
 # Tier codes and names of results files → the award code signed on the certificate.
 _AWARD_WORDS = {

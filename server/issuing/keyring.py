@@ -27,6 +27,7 @@ import msgspec
 from certificates import CertStatus, KeySet, KeyStore, KeyStoreError, build_status_list
 from certificates.envelope import normalize_url_prefix
 from certificates.keys import canonical_json
+from server import locks
 from server.config import get_settings
 from server.db import lock_key, write_transaction
 from server.errors import Conflict
@@ -36,7 +37,6 @@ log = logging.getLogger("jineng.issuing")
 
 KEYSET_VALID_FOR = _dt.timedelta(days=7)
 STATUS_LIST_VALID_FOR = _dt.timedelta(days=1)
-_PUBLISH_LOCK = 0x4A4E4B53  # "JNKS": one publisher of a document at a time across workers
 _STATUS_CODES = {"revoked": CertStatus.REVOKED, "suspended": CertStatus.SUSPENDED,
                  "superseded": CertStatus.SUPERSEDED}
 
@@ -152,7 +152,7 @@ async def _store_document(kind: str, sequence: int, body: bytes, source: str, is
                           next_update: _dt.datetime) -> bytes:
     """Keep the newest document (by sequence); a slower worker never replaces a newer one."""
     async with write_transaction():
-        await lock_key(_PUBLISH_LOCK)
+        await lock_key(locks.keyset_publication())
         row = await PublishedDocument.select().where(PublishedDocument.kind == kind).first()
         if row is None:
             await PublishedDocument.insert(PublishedDocument(

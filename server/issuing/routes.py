@@ -19,11 +19,9 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
-from server.accounts.guards import requires_role
-from server.accounts.principal import Principal
-from server.params import Limit, Offset
 from server.config import PROJECT_ROOT
 from server.errors import InvalidInput
+from server.guards import requires_role
 from server.issuing import keyring, services, verification
 from server.issuing.schemas import (
     BatchOut,
@@ -41,7 +39,8 @@ from server.issuing.schemas import (
     VerifyIn,
     VerifyOut,
 )
-from server.people.routes import UPLOAD_ERRORS
+from server.params import Limit, Offset
+from server.principal import Principal
 
 VERIFY_PAGE = PROJECT_ROOT / "static" / "verify" / "index.html"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -109,7 +108,7 @@ class CertificateController(Controller):
         return _download("passes-template.xlsx", services.passes_template(), XLSX)
 
     @post("/batches/spreadsheet", status_code=201, guards=ORGANIZER, request_max_body_size=UPLOAD_LIMIT,
-          exception_handlers=UPLOAD_ERRORS)
+          )
     async def issue_from_spreadsheet(
         self,
         principal: NamedDependency[Principal],

@@ -63,23 +63,21 @@ from scoring.model import Entry as ScoringEntry
 from scoring.model import Member as ScoringMember
 from scoring.promotion import PromotionRule
 from scoring.results_format import ResultsDocument, decode_results, standings_from_results
+from server import locks
 from server.access import can_manage_competition
-from server.accounts.principal import Principal
-from server.accounts.services import actor_of
 from server.audit.services import record
+from server.catalog import services as catalog
 from server.config import get_settings
 from server.db import lock_key, write_transaction
-from server.errors import Conflict, Forbidden, InvalidInput, NotFound
+from server.errors import Conflict, Forbidden, InvalidInput, NotFound, join_path, refusal
 from server.issuing import keyring
 from server.issuing.codes import (
-    LEVEL_NAMES,
     PEOPLE_AWARD,
     award_code,
     chinese_date,
     edition_text,
     format_verification_code,
     new_verification_code,
-    parse_level,
 )
 from server.issuing.schemas import (
     BatchOut,
@@ -96,6 +94,9 @@ from server.issuing.tables import Certificate, CertificateBatch, CertificateLabe
 from server.organizations.tables import Organization
 from server.people import resident_id as rid
 from server.people.tables import Person
+from server.principal import Principal
+from server.skill_levels import LEVEL_NAMES, parse_level
+from server.statemachine import StateMachine, Transition
 
 STAFF_ROLES = ("organizer",)
 TITLES = {"skill_level": "职业技能等级证书", "award": "获奖证书"}
@@ -106,7 +107,6 @@ ZIP_WORKERS = max(1, min(4, os.cpu_count() or 1))
 # Issuing transactions take this PostgreSQL advisory lock first. Numbers are safe without it (atomic counter
 # rows), but a batch takes several counter rows and then the audit chain's lock; without one lock taken
 # first, two batches could each hold what the other waits for (a deadlock).
-ISSUE_LOCK = 0x4A4E4953  # "JNIS"
 
 
 def _now() -> _dt.datetime:
@@ -143,29 +143,10 @@ async def _issuer(principal: Principal | None, issuer_id: int, field: str = "iss
     return row
 
 
-async def _competition_paths(competition_id: int) -> list[str]:
-    from server.competitions.tables import CompetitionOrganizer
-
-    rows = await CompetitionOrganizer.select(CompetitionOrganizer.organization.path.as_alias("path")).where(
-        CompetitionOrganizer.competition == competition_id
-    )
-    return [r["path"] for r in rows if r["path"]]
-
-
-async def _manages_competition(principal: Principal | None, competition_id: int | None) -> bool:
-    if principal is None:
-        return True
-    if competition_id is None:
-        return False
-    if await can_manage_competition(principal, competition_id):
-        return True
-    return any(principal.covers_path(p, *STAFF_ROLES) for p in await _competition_paths(competition_id))
-
-
 async def _may_manage(principal: Principal | None, row: dict) -> bool:
     if principal is None or principal.covers_path(row["issuer_path"], *STAFF_ROLES):
         return True
-    return await _manages_competition(principal, row["competition"])
+    return await can_manage_competition(principal, row["competition"])
 
 
 def _may_read(principal: Principal, row: dict) -> bool:
@@ -371,35 +352,6 @@ async def person_by_resident_id(value: str, field: str = "resident_id") -> dict 
 def _check_name(given: str, person: dict, field: str = "name") -> None:
     if not names_equal(given, person["name"]):
         raise InvalidInput("The name does not match the person's record.", code="name_mismatch", field=field)
-
-
-async def occupation(code: str, work_type: str, level: int | None = None, field: str = "occupation_code") -> dict:
-    """The catalog row of an occupation (and work type); the level must be one the occupation offers."""
-    from server.competitions.tables import Occupation
-
-    try:  # the bundled catalog is reloaded when the table was emptied
-        from server.competitions.catalog import ensure_catalog
-
-        await ensure_catalog()
-    except ImportError:  # pragma: no cover - the catalog module ships with competitions
-        pass
-    rows = await Occupation.select(Occupation.code, Occupation.name, Occupation.work_type,
-                                   Occupation.levels).where(Occupation.code == code)
-    if not rows:
-        raise InvalidInput(f"Occupation {code} is not in the occupation catalog.", code="unknown_occupation",
-                           field=field)
-    match = next((r for r in rows if r["work_type"] == work_type), None)
-    if match is None:
-        if work_type and any(r["work_type"] for r in rows):
-            known = "、".join(r["work_type"] for r in rows if r["work_type"])
-            raise InvalidInput(f"{rows[0]['name']} has no work type “{work_type}” (known: {known}).",
-                               code="unknown_work_type", field="work_type")
-        match = rows[0]
-    offered = [int(x) for x in (match["levels"] or "").split(",") if x.strip().isdigit()]
-    if level is not None and offered and level not in offered:
-        names = "、".join(LEVEL_NAMES[x] for x in sorted(offered, reverse=True))
-        raise InvalidInput(f"{match['name']} is certified at {names} only.", code="level_not_offered", field="level")
-    return match
 
 
 def issue_date(given: _dt.date | None, field: str = "issued_on") -> _dt.date:
@@ -621,7 +573,7 @@ async def _issue(principal: Principal | None, draft: Draft, batch_id: int | None
         created_at=_now(),
     )).returning(Certificate.id)
     row_id = inserted[0]["id"]
-    await record(**actor_of(principal), action="certificate.issued", object_type="certificate",
+    await record(principal, action="certificate.issued", object_type="certificate",
                  object_id=format_cert_id(bytes.fromhex(cert_id)),
                  after={"id": row_id, "kind": draft.kind, "number": number, "person_id": person["id"],
                         "name": name, "masked_id": masked, "level": draft.level, "level_name": level_name,
@@ -681,7 +633,7 @@ async def _new_batch(principal: Principal | None, kind: str, issuer: dict, *, ev
 
 async def _close_batch(principal: Principal | None, batch_id: int, count: int, kind: str, issuer: dict) -> None:
     await CertificateBatch.update({CertificateBatch.certificate_count: count}).where(CertificateBatch.id == batch_id)
-    await record(**actor_of(principal), action="certificate_batch.issued", object_type="certificate_batch",
+    await record(principal, action="certificate_batch.issued", object_type="certificate_batch",
                  object_id=batch_id, after={"kind": kind, "issuer_id": issuer["id"], "certificates": count})
 
 
@@ -699,7 +651,7 @@ async def issue_skill_level(principal: Principal | None, data: SkillLevelIssueIn
     issuer = await _issuer(principal, data.issuer_id)
     person = await _person(data.person_id, data.resident_id)
     _check_name(data.name, person)
-    occ = await occupation(data.occupation_code, data.work_type, data.level)
+    occ = await catalog.find(data.occupation_code, data.work_type, level=data.level)
     issued_on = issue_date(data.issued_on)
     if data.assessed_on is not None and data.assessed_on > issued_on:
         raise InvalidInput("The assessment date is after the issue date.", code="assessed_after_issue",
@@ -708,7 +660,7 @@ async def issue_skill_level(principal: Principal | None, data: SkillLevelIssueIn
                   occupation_code=occ["code"], occupation_name=occ["name"], work_type=data.work_type,
                   assessed_on=data.assessed_on, source="single")
     async with write_transaction():
-        await lock_key(ISSUE_LOCK)
+        await lock_key(locks.certificate_numbers())
         held = await _holds_certificate(person["id"], occ["code"], data.work_type, data.level)
         if held is not None:
             raise Conflict(f"This person already holds this level: certificate {held['number']}.",
@@ -723,7 +675,7 @@ async def issue_skill_level(principal: Principal | None, data: SkillLevelIssueIn
 # --- (b) a spreadsheet of assessment passes -------------------------------------------------------
 
 def pass_columns():
-    from server.people.spreadsheet import Column
+    from server.spreadsheets import Column
 
     return [
         Column("resident_id", "身份证号", required=True, width=22, note="18-character resident ID (text, not a number)"),
@@ -736,7 +688,7 @@ def pass_columns():
 
 
 def passes_template() -> bytes:
-    from server.people.spreadsheet import build_template
+    from server.spreadsheets import build_template
 
     return build_template(
         "职业技能等级认定结果 — assessment passes for skill-level certificates", pass_columns(),
@@ -769,7 +721,7 @@ async def issue_from_spreadsheet(principal: Principal | None, content: bytes, *,
                                  issued_on: _dt.date | None = None, filename: str = "",
                                  dry_run: bool = False) -> BatchOut:
     """Skill-level certificates for every row of a passes spreadsheet: all rows valid, or nothing."""
-    from server.people.spreadsheet import ErrorList, read_sheet, resident_id_cell
+    from server.spreadsheets import ErrorList, read_sheet, resident_id_cell
 
     issuer = await _issuer(principal, issuer_id)
     day = issue_date(issued_on)
@@ -815,7 +767,7 @@ async def issue_from_spreadsheet(principal: Principal | None, content: bytes, *,
             errors.add(row.row, "occupation_code", "required", "The occupation code is missing.")
         else:
             try:
-                occ = await occupation(code, work_type, level)
+                occ = await catalog.find(code, work_type, level=level)
             except InvalidInput as exc:
                 key = {"work_type": "work_type", "level": "level"}.get(exc.field or "", "occupation_code")
                 errors.add(row.row, key, exc.code, exc.detail)
@@ -846,7 +798,7 @@ async def issue_from_spreadsheet(principal: Principal | None, content: bytes, *,
         return BatchOut(id=None, kind="spreadsheet", issuer_id=issuer["id"], event_id=None,
                         certificate_count=len(drafts), dry_run=True, created_at=None, rows=len(sheet.rows))
     async with write_transaction():
-        await lock_key(ISSUE_LOCK)
+        await lock_key(locks.certificate_numbers())
         batch_id = await _new_batch(principal, "spreadsheet", issuer, filename=filename)
         for row_number, draft in drafts:
             try:
@@ -877,7 +829,7 @@ def _promotion_rules(text: str | None) -> list[PromotionRule]:
 
 async def _published_results(event_id: int) -> ResultsDocument:
     try:
-        from server.competitions.tables import EventResults
+        from server.results.tables import EventResults
     except ImportError:  # pragma: no cover
         EventResults = None
     row = None
@@ -909,7 +861,7 @@ async def issue_from_results(principal: Principal | None, data: ResultsIssueIn) 
     if event is None:
         raise NotFound("No such event.", code="event_not_found")
     competition = await Competition.select().where(Competition.id == event["competition"]).first()
-    if not await _manages_competition(principal, competition["id"]):
+    if not await can_manage_competition(principal, competition["id"]):
         raise NotFound("No such event.", code="event_not_found")
     doc = data.results or await _published_results(event["id"])
     if doc.awards is None or doc.awards.status != "final":
@@ -967,9 +919,8 @@ async def issue_from_results(principal: Principal | None, data: ResultsIssueIn) 
             awarded.append({"entry_id": entry_id, "record": e, "award": code, "competitors": competitors,
                             "coaches": [m["name"] for m in members if m["role"] == "coach"]})
     if problems:
-        raise InvalidInput(f"The results cannot be certified: {len(problems)} problem(s), the first: "
-                           f"{problems[0]['message']} Nothing was issued.", code="results_invalid",
-                           field=problems[0]["field"], errors=problems)
+        raise refusal(problems, f"The results cannot be certified: {len(problems)} problem(s), the first",
+                      code="results_invalid", after="Nothing was issued.")
 
     rules = _promotion_rules(event["promotion_rules"])
     occ_code = event["occupation_code"] or ""
@@ -984,10 +935,9 @@ async def issue_from_results(principal: Principal | None, data: ResultsIssueIn) 
             result = promote(rules, competition_level=competition["level"], standings=standings_from_results(doc),
                              entries=entries)
         except InvalidPolicy as exc:
-            raise InvalidInput("The event's promotion rules are invalid.", code="promotion_rules_invalid",
-                               field="promotion_rules",
-                               errors=[{"field": p.path, "code": p.code, "message": p.message}
-                                       for p in exc.problems]) from None
+            raise refusal([{"field": join_path("promotion_rules", p.path), "code": p.code, "message": p.message}
+                           for p in exc.problems], "The event's promotion rules are invalid",
+                          code="promotion_rules_invalid") from None
         promotions = {(int(p.entry), int(p.person)): p for p in result}
 
     group = "".join(x for x in (_GROUPS.get(event["group"], ""),
@@ -997,7 +947,7 @@ async def issue_from_results(principal: Principal | None, data: ResultsIssueIn) 
     skipped: list[SkippedOut] = []
     count = 0
     async with write_transaction():
-        await lock_key(ISSUE_LOCK)
+        await lock_key(locks.certificate_numbers())
         batch_id = await _new_batch(principal, "results", issuer, event_id=event["id"])
         for a in awarded:
             member_names = [m["name"] for m in a["competitors"]]
@@ -1039,7 +989,7 @@ async def _promote(principal, out: PromotionOut, person: dict, issuer: dict, eve
     level = out.target_level
     code, work_type = event["occupation_code"], event["work_type"] or ""
     try:
-        occ = await occupation(code, work_type, level)
+        occ = await catalog.find(code, work_type, level=level)
     except InvalidInput as exc:
         return None, msgspec.structs.replace(out, status="not_issued", reason=f"{out.reason}; {exc.detail}")
     held = await _holds_certificate(person["id"], code, work_type, level)
@@ -1067,39 +1017,37 @@ async def get_batch(principal: Principal, batch_id: int) -> BatchOut:
 
 # --- status ---------------------------------------------------------------------------------------
 
-_TRANSITIONS = {
-    "revoke": ({"valid", "suspended"}, "revoked", "certificate.revoked"),
-    "suspend": ({"valid"}, "suspended", "certificate.suspended"),
-    "reinstate": ({"suspended"}, "valid", "certificate.reinstated"),
-}
+CERTIFICATE_STATUS = StateMachine("certificate", Certificate, [
+    Transition("revoke", ("valid", "suspended"), "revoked"),
+    Transition("suspend", ("valid",), "suspended"),
+    Transition("reinstate", ("suspended",), "valid"),
+    Transition("supersede", ("valid", "suspended"), "superseded"),
+], refused_code="status_transition_invalid", stale_code="status_changed")
+_AUDIT_ACTIONS = {"revoke": "certificate.revoked", "suspend": "certificate.suspended",
+                  "reinstate": "certificate.reinstated"}
 
 
 async def change_status(principal: Principal | None, ref: str | int, action: str, reason: str) -> CertificateOut:
-    """Revoke (permanent), suspend or reinstate a certificate; audited with the reason."""
-    allowed, new_status, audit_action = _TRANSITIONS[action]
+    """Revoke (permanent), suspend or reinstate a certificate; audited with the reason. Of two concurrent
+    changes of one certificate exactly one succeeds (the state machine's conditional update)."""
     row = await manageable(principal, ref)
+    CERTIFICATE_STATUS.check(action, row["status"])
     async with write_transaction():
-        current = await Certificate.select(Certificate.status).where(Certificate.id == row["id"]).first()
-        if current["status"] not in allowed:
-            raise Conflict(f"A {current['status']} certificate cannot be {new_status}.",
-                           code="status_transition_invalid", extra={"current_status": current["status"]})
-        await Certificate.update({
-            Certificate.status: new_status, Certificate.status_reason: "" if new_status == "valid" else reason,
+        step = await CERTIFICATE_STATUS.apply(row["id"], action, row["status"], {
+            Certificate.status_reason: "" if action == "reinstate" else reason,
             Certificate.status_changed_at: _now(),
-        }).where(Certificate.id == row["id"])
-        await record(**actor_of(principal), action=audit_action, object_type="certificate",
+        })
+        await record(principal, action=_AUDIT_ACTIONS[action], object_type="certificate",
                      object_id=format_cert_id(bytes.fromhex(row["cert_id"])),
-                     before={"status": current["status"], "number": row["number"]},
-                     after={"status": new_status, "number": row["number"]}, reason=reason)
+                     before={"status": row["status"], "number": row["number"]},
+                     after={"status": step.target, "number": row["number"]}, reason=reason)
     return (await to_out([await _fetch(row["id"])]))[0]
 
 
 async def supersede(principal: Principal | None, ref: str | int, data: SupersedeIn) -> CertificateOut:
     """Issue a corrected certificate that replaces this one; the old one points to the new."""
     row = await manageable(principal, ref)
-    if row["status"] not in ("valid", "suspended"):
-        raise Conflict(f"A {row['status']} certificate cannot be superseded.", code="status_transition_invalid",
-                       extra={"current_status": row["status"]})
+    CERTIFICATE_STATUS.check("supersede", row["status"])
     person = await Person.select().where(Person.id == row["person"]).first()
     issuer = await Organization.select().where(Organization.id == row["issuer"]).first()
     day = issue_date(data.issued_on)
@@ -1110,7 +1058,7 @@ async def supersede(principal: Principal | None, ref: str | int, data: Supersede
         code = data.occupation_code or row["occupation_code"]
         work_type = row["work_type"] if data.work_type is None else data.work_type
         level = data.level or row["level"]
-        occ = await occupation(code, work_type, level)
+        occ = await catalog.find(code, work_type, level=level)
         draft = Draft(kind="skill_level", person=person, issuer=issuer, issued_on=day, level=level,
                       occupation_code=occ["code"], occupation_name=occ["name"], work_type=work_type,
                       assessed_on=row["assessed_on"], source="supersede", supersedes=row)
@@ -1140,19 +1088,15 @@ async def supersede(principal: Principal | None, ref: str | int, data: Supersede
                       entry=row["entry"], rank=row["rank"], source="supersede", supersedes=row,
                       promotion_certificate=row["promotion_certificate"])
     async with write_transaction():
-        await lock_key(ISSUE_LOCK)
-        current = await Certificate.select(Certificate.status).where(Certificate.id == row["id"]).first()
-        if current["status"] not in ("valid", "suspended"):
-            raise Conflict(f"A {current['status']} certificate cannot be superseded.",
-                           code="status_transition_invalid", extra={"current_status": current["status"]})
+        await lock_key(locks.certificate_numbers())
         if draft.kind == "skill_level":
             held = await _holds_certificate(person["id"], draft.occupation_code, draft.work_type, draft.level)
             if held is not None and held["number"] != row["number"]:
                 raise Conflict(f"This person already holds the corrected level: certificate {held['number']}.",
                                code="certificate_exists", field="level")
         # the old one steps aside first (the one-award-per-entry index counts certificates not superseded)
-        await Certificate.update({Certificate.status: "superseded", Certificate.status_reason: data.reason,
-                                  Certificate.status_changed_at: _now()}).where(Certificate.id == row["id"])
+        await CERTIFICATE_STATUS.apply(row["id"], "supersede", row["status"], {
+            Certificate.status_reason: data.reason, Certificate.status_changed_at: _now()})
         batch_id = await _new_batch(principal, "supersede", issuer,
                                     event_id=row["event"] if row["kind"] == "award" else None)
         made = await _issue(principal, draft, batch_id)
@@ -1162,9 +1106,9 @@ async def supersede(principal: Principal | None, ref: str | int, data: Supersede
             Certificate.promotion_certificate == row["id"])
         if draft.kind == "skill_level":
             await _record_skill_level(draft, made["number"], "certificate")
-        await record(**actor_of(principal), action="certificate.superseded", object_type="certificate",
+        await record(principal, action="certificate.superseded", object_type="certificate",
                      object_id=format_cert_id(bytes.fromhex(row["cert_id"])),
-                     before={"status": current["status"], "number": row["number"]},
+                     before={"status": row["status"], "number": row["number"]},
                      after={"status": "superseded", "superseded_by": made["number"],
                             "superseded_by_cert_id": format_cert_id(bytes.fromhex(made["cert_id"]))},
                      reason=data.reason)

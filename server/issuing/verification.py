@@ -17,10 +17,10 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import secrets
-import zlib
 
 from certificates import CertStatus, StatusInfo, VerificationState, id_matches, names_equal, verify
 from certificates.record import parse_cert_id
+from server import locks
 from server.db import lock_key, write_transaction
 from server.errors import InvalidInput, NotFound, RateLimited
 from server.issuing import keyring
@@ -162,10 +162,6 @@ def limits() -> dict[str, int]:
     }
 
 
-def _lock_id(kind: str, key: str) -> int:
-    return 0x4A560000 ^ zlib.crc32(f"{kind}:{key}".encode())
-
-
 async def _admit(kind: str, remote: str, subject: str, checks: list[tuple[str, str, int, int]]) -> int:
     """Count recent attempts and record this one (as a failure until :func:`_succeeded`); 429 when over.
 
@@ -174,7 +170,7 @@ async def _admit(kind: str, remote: str, subject: str, checks: list[tuple[str, s
     """
     now = _now()
     async with write_transaction():
-        await lock_key(_lock_id(kind, remote))
+        await lock_key(locks.rate_limit(kind, remote))
         for column, value, limit, window in checks:
             since = now - _dt.timedelta(seconds=window)
             column_name, _, only_failures = column.partition(":")

@@ -8,10 +8,10 @@ from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from server.accounts.guards import requires_role
-from server.accounts.principal import Principal
+from server.guards import requires_role
 from server.organizations import services
 from server.organizations.schemas import OrganizationIn, OrganizationOut, OrganizationPatch
+from server.principal import Principal
 
 
 class OrganizationController(Controller):

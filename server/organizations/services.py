@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from server.accounts.principal import Principal
-from server.accounts.services import actor_of
 from server.audit.services import record
 from server.db import write_transaction
 from server.errors import Forbidden, InvalidInput, NotFound
 from server.organizations.schemas import OrganizationIn, OrganizationOut, OrganizationPatch
 from server.organizations.tables import Organization
+from server.principal import Principal
 
 LEVEL_ORDER = ["national", "province", "city", "county", "school"]
 
@@ -83,7 +82,7 @@ async def create(principal: Principal | None, data: OrganizationIn) -> Organizat
         org_id = rows[0]["id"]
         path = f"{parent['path'] if parent else '/'}{org_id}/"
         await Organization.update({Organization.path: path}).where(Organization.id == org_id)
-        await record(**actor_of(principal), action="organization.created", object_type="organization",
+        await record(principal, action="organization.created", object_type="organization",
                      object_id=org_id, after={"name": data.name, "kind": data.kind, "level": data.level,
                                               "parent_id": data.parent_id, "path": path})
     return to_out(await get_row(org_id))
@@ -103,7 +102,7 @@ async def update(principal: Principal, org_id: int, data: OrganizationPatch) -> 
         await Organization.update({getattr(Organization, k): v for k, v in changes.items()}).where(
             Organization.id == org_id
         )
-        await record(**actor_of(principal), action="organization.updated", object_type="organization",
+        await record(principal, action="organization.updated", object_type="organization",
                      object_id=org_id, before={k: row[k] for k in changes}, after=changes)
     return to_out(await get_row(org_id))
 

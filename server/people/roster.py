@@ -13,8 +13,6 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from server.accounts.principal import Principal
-from server.accounts.services import actor_of
 from server.audit.services import record
 from server.config import get_settings
 from server.db import write_transaction
@@ -22,8 +20,11 @@ from server.errors import Forbidden
 from server.people import resident_id as rid
 from server.people import services
 from server.people.bulk import bulk_insert
-from server.people.schemas import LEVEL_NAMES, ImportReport
-from server.people.spreadsheet import (
+from server.people.schemas import ImportReport
+from server.people.tables import Person, SkillLevel
+from server.principal import Principal
+from server.skill_levels import level_name
+from server.spreadsheets import (
     Column,
     ErrorList,
     build_template,
@@ -32,7 +33,6 @@ from server.people.spreadsheet import (
     write_csv,
     write_xlsx,
 )
-from server.people.tables import Person, SkillLevel
 
 PERSON_COLUMNS = ("name", "gender", "resident_id", "resident_id_hmac", "birth_date", "status", "school", "major_code",
                   "major_name", "enrollment_year", "graduation_year", "phone", "created_at", "updated_at")
@@ -197,7 +197,7 @@ async def _insert(principal: Principal, school_id: int, rows: list[dict[str, Any
     ]
     async with write_transaction():
         ids = sorted(r["id"] for r in await bulk_insert(Person, PERSON_COLUMNS, values, returning=("id",)))
-        await record(**actor_of(principal), action="people.imported", object_type="school", object_id=school_id,
+        await record(principal, action="people.imported", object_type="school", object_id=school_id,
                      after={"rows": len(rows), "file_sha256": digest, "person_ids": ids})
     return ids
 
@@ -221,7 +221,7 @@ async def export_rows(principal: Principal, *, school_id: int | None, status: st
         for lv in await SkillLevel.select(SkillLevel.person, SkillLevel.occupation_name, SkillLevel.work_type,
                                           SkillLevel.level).where(SkillLevel.person.is_in(ids[i:i + 900])):
             label = lv["occupation_name"] + (f"（{lv['work_type']}）" if lv["work_type"] else "")
-            levels.setdefault(lv["person"], []).append(f"{label} {LEVEL_NAMES.get(lv['level'], lv['level'])}")
+            levels.setdefault(lv["person"], []).append(f"{label} {level_name(lv['level'])}")
     out = []
     for p in people:
         shown = services.to_out(principal, p)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.datastructures import UploadFile
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 
-from server.accounts.principal import Principal
-from server.errors import EXCEPTION_HANDLERS, problem
 from server.params import Limit, Offset
 from server.people import roster, services
 from server.people.schemas import (
@@ -25,41 +21,9 @@ from server.people.schemas import (
     SkillLevelIn,
     SkillLevelOut,
 )
-from server.people.spreadsheet import CSV_MEDIA_TYPE, MAX_UPLOAD_BYTES, XLSX_MEDIA_TYPE
-
-# a little room above the file cap for the multipart envelope; larger bodies get 413 before buffering
-UPLOAD_BODY_LIMIT = MAX_UPLOAD_BYTES + 64 * 1024
-
-
-@dataclass
-class SpreadsheetUpload:
-    """multipart/form-data with one .xlsx file in the part named ``file``."""
-
-    file: UploadFile
-
-
-def undecodable_form(request: Request, exc: Exception) -> Response:
-    """Litestar decodes every multipart part without a filename as text, in the part's declared charset
-    (UTF-8 by default), and lets the error escape: a binary part sent without ``filename=`` (a
-    UnicodeDecodeError) or an unknown charset (a bare LookupError from the codec registry) is the client's
-    mistake (400), not a server error. KeyError and IndexError (LookupError subclasses) stay server errors."""
-    if isinstance(exc, (KeyError, IndexError)):
-        return EXCEPTION_HANDLERS[Exception](request, exc)
-    return problem(request, 400, "malformed_multipart", "Invalid request",
-                   "A multipart form field is not text in a known charset: send the spreadsheet as a file part "
-                   "(with a filename).", field="file")
-
-
-# for upload routes: see ``undecodable_form``
-UPLOAD_ERRORS = {UnicodeDecodeError: undecodable_form, LookupError: undecodable_form}
-
-
-def download(content: bytes, filename: str, fmt: str = "xlsx") -> Response[bytes]:
-    return Response(
-        content,
-        media_type=XLSX_MEDIA_TYPE if fmt == "xlsx" else CSV_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+from server.principal import Principal
+from server.spreadsheets import XLSX_MEDIA_TYPE
+from server.uploads import UPLOAD_BODY_LIMIT, SpreadsheetUpload, download
 
 
 class PeopleController(Controller):
@@ -126,7 +90,7 @@ class PeopleController(Controller):
         """The .xlsx roster template (姓名, 身份证号, 身份, 专业, 入学/毕业年份, 手机号)."""
         return download(roster.template(), "roster-template.xlsx")
 
-    @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT, exception_handlers=UPLOAD_ERRORS)
+    @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT)
     async def import_roster(
         self,
         principal: NamedDependency[Principal],

@@ -19,7 +19,6 @@ Award = Literal[
     "first_prize", "second_prize", "third_prize", "gold", "silver", "bronze", "excellence", "other"
 ]
 
-LEVEL_NAMES = {5: "五级/初级工", 4: "四级/中级工", 3: "三级/高级工", 2: "二级/技师", 1: "一级/高级技师"}
 
 
 class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -125,16 +124,6 @@ class PersonDetailOut(PersonOut):
 
     skill_levels: list[SkillLevelOut] = []
     awards: list[AwardOut] = []
-
-
-class RowError(msgspec.Struct):
-    """One problem in an uploaded spreadsheet: the row and column as Excel shows them."""
-
-    row: int
-    column: str | None
-    field: str | None
-    code: str
-    message: str
 
 
 class ImportReport(msgspec.Struct):

@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime, timezone
-from typing import Any
 
-from server.accounts.principal import Principal
-from server.accounts.services import actor_of
 from server.audit.services import record
+from server.catalog import services as catalog
 from server.config import get_settings
 from server.db import write_transaction
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.organizations.tables import Organization
 from server.people import resident_id as rid
 from server.people.schemas import (
-    LEVEL_NAMES,
     AwardIn,
     AwardOut,
     PersonDetailOut,
@@ -36,6 +33,8 @@ from server.people.schemas import (
     SkillLevelOut,
 )
 from server.people.tables import AwardRecord, Person, SkillLevel
+from server.principal import Principal
+from server.skill_levels import level_name
 
 STAFF_ROLES = ("organizer",)
 
@@ -81,7 +80,7 @@ def to_out(principal: Principal, row: dict) -> PersonOut:
 def skill_level_out(row: dict) -> SkillLevelOut:
     return SkillLevelOut(
         id=row["id"], occupation_code=row["occupation_code"], occupation_name=row["occupation_name"],
-        work_type=row["work_type"], level=row["level"], level_name=LEVEL_NAMES.get(row["level"], str(row["level"])),
+        work_type=row["work_type"], level=row["level"], level_name=level_name(row["level"]),
         source_kind=row["source_kind"], source=row["source"], obtained_on=row["obtained_on"],
     )
 
@@ -166,7 +165,7 @@ async def insert_person(principal: Principal | None, data: PersonIn, school: dic
         )
     ).returning(Person.id)
     person_id = rows[0]["id"]
-    await record(**actor_of(principal), action="person.created", object_type="person", object_id=person_id,
+    await record(principal, action="person.created", object_type="person", object_id=person_id,
                  after={"name": data.name, "resident_id": rid.mask(resident_id), "school_id": school["id"],
                         "status": data.status})
     return person_id
@@ -208,7 +207,7 @@ async def update(principal: Principal, person_id: int, data: PersonPatch) -> Per
             await Person.update({**{getattr(Person, k): v for k, v in changes.items()}, Person.updated_at: _now()}).where(
                 Person.id == person_id
             )
-            await record(**actor_of(principal), action="person.updated", object_type="person", object_id=person_id,
+            await record(principal, action="person.updated", object_type="person", object_id=person_id,
                          before={k: row[k] for k in changes}, after=changes)
     return await to_detail(principal, await fetch(person_id))
 
@@ -274,30 +273,6 @@ def _require_staff(principal: Principal | None, row: dict, what: str) -> None:
         raise Forbidden(f"Only organizers in the school's region record {what}.", code="staff_only")
 
 
-async def _occupation(code: str, work_type: str, level: int | None = None) -> dict[str, Any]:
-    from server.competitions.tables import Occupation  # the occupation catalog (read only)
-
-    try:  # the competitions domain reloads the bundled catalog into an emptied table
-        from server.competitions.catalog import ensure_catalog
-    except ImportError:  # pragma: no cover
-        ensure_catalog = None
-    if ensure_catalog is not None:
-        await ensure_catalog()
-    rows = await Occupation.select(Occupation.name, Occupation.work_type, Occupation.levels).where(
-        Occupation.code == code
-    )
-    if not rows:
-        raise InvalidInput(f"Occupation {code} is not in the occupation catalog.", code="unknown_occupation",
-                           field="occupation_code")
-    match = next((r for r in rows if r["work_type"] == work_type), None) or rows[0]
-    offered = [int(x) for x in (match["levels"] or "").split(",") if x.strip().isdigit()]
-    if level is not None and offered and level not in offered:
-        names = "、".join(LEVEL_NAMES[x] for x in sorted(offered, reverse=True))
-        raise InvalidInput(f"{match['name']} is certified at {names} only.", code="level_not_offered",
-                           field="level")
-    return match
-
-
 async def record_skill_level(principal: Principal | None, person_id: int, data: SkillLevelIn) -> SkillLevelOut:
     """Add a skill level held. ``principal=None`` is the system (the issuing domain after a pass)."""
     row = await fetch(person_id)
@@ -309,7 +284,7 @@ async def record_skill_level(principal: Principal | None, person_id: int, data: 
                            code="certificate_number_required", field="source")
     if data.obtained_on > datetime.now(timezone.utc).date():
         raise InvalidInput("The date obtained is in the future.", code="future_date", field="obtained_on")
-    occupation = await _occupation(data.occupation_code, data.work_type, data.level)
+    occupation = await catalog.find(data.occupation_code, data.work_type, level=data.level)
     async with write_transaction():
         if await SkillLevel.exists().where(
             (SkillLevel.person == person_id) & (SkillLevel.occupation_code == data.occupation_code)
@@ -323,7 +298,7 @@ async def record_skill_level(principal: Principal | None, person_id: int, data: 
             obtained_on=data.obtained_on, created_by=principal.user_id if principal else None, created_at=_now(),
         )).returning(SkillLevel.id)
         level_id = inserted[0]["id"]
-        await record(**actor_of(principal), action="person.skill_level_added", object_type="person",
+        await record(principal, action="person.skill_level_added", object_type="person",
                      object_id=person_id, after={"skill_level_id": level_id, "occupation_code": data.occupation_code,
                                                  "work_type": data.work_type, "level": data.level,
                                                  "source_kind": data.source_kind, "source": data.source,
@@ -339,7 +314,7 @@ async def remove_skill_level(principal: Principal, person_id: int, level_id: int
         raise NotFound("No such skill level on this person's record.", code="skill_level_not_found")
     async with write_transaction():
         await SkillLevel.delete().where(SkillLevel.id == level_id)
-        await record(**actor_of(principal), action="person.skill_level_removed", object_type="person",
+        await record(principal, action="person.skill_level_removed", object_type="person",
                      object_id=person_id, before=msgspec_to_dict(skill_level_out(level)) | {
                          "obtained_on": level["obtained_on"].isoformat()}, reason=reason)
 
@@ -350,7 +325,7 @@ async def record_award(principal: Principal | None, person_id: int, data: AwardI
     if row is None or (principal is not None and not may_read(principal, row)):
         raise NotFound("No such person.", code="person_not_found")
     _require_staff(principal, row, "awards")
-    await _occupation(data.occupation_code, data.work_type)
+    await catalog.find(data.occupation_code, data.work_type)
     async with write_transaction():
         inserted = await AwardRecord.insert(AwardRecord(
             person=person_id, competition_level=data.competition_level, competition_name=data.competition_name,
@@ -359,6 +334,6 @@ async def record_award(principal: Principal | None, person_id: int, data: AwardI
             entry_id=data.entry_id, created_by=principal.user_id if principal else None, created_at=_now(),
         )).returning(AwardRecord.id)
         award_id = inserted[0]["id"]
-        await record(**actor_of(principal), action="person.award_added", object_type="person", object_id=person_id,
+        await record(principal, action="person.award_added", object_type="person", object_id=person_id,
                      after={"award_id": award_id, **msgspec_to_dict(data)})
     return award_out(await AwardRecord.select().where(AwardRecord.id == award_id).first())

@@ -16,14 +16,17 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from server.accounts.principal import Principal
-from server.accounts.services import actor_of
 from server.audit.services import record
 from server.db import write_transaction
 from server.people import resident_id as rid
 from server.people.bulk import bulk_insert
 from server.people.services import school_row, sees_full_id
-from server.people.spreadsheet import (
+from server.people.tables import Person
+from server.principal import Principal
+from server.registration import services
+from server.registration.schemas import EntryImportReport
+from server.registration.tables import Entry, EntryMember
+from server.spreadsheets import (
     Column,
     ErrorList,
     build_template,
@@ -32,10 +35,6 @@ from server.people.spreadsheet import (
     write_csv,
     write_xlsx,
 )
-from server.people.tables import Person
-from server.registration import services
-from server.registration.schemas import EntryImportReport
-from server.registration.tables import Entry, EntryMember
 
 EXPORT_LIMIT = 50_000
 STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "returned": "已退回", "resubmitted": "已重新提交",
@@ -236,7 +235,7 @@ async def _insert(principal: Principal, event_id: int, school_id: int, parsed: l
             members += [(entry_id, event_id, p, "competitor", i, False) for i, p in enumerate(e["resolved"]["members"])]
             members += [(entry_id, event_id, p, "coach", i, False) for i, p in enumerate(e["resolved"]["coaches"])]
         await bulk_insert(EntryMember, ("entry", "event", "person", "role", "position", "active"), members)
-        await record(**actor_of(principal), action="entries.imported", object_type="event", object_id=event_id,
+        await record(principal, action="entries.imported", object_type="event", object_id=event_id,
                      after={"school_id": school_id, "entries": len(ids), "entry_ids": ids, "file_sha256": digest})
     return ids
 

@@ -12,10 +12,8 @@ from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
-from server.accounts.principal import Principal
 from server.params import Limit, Offset
-from server.people.routes import UPLOAD_BODY_LIMIT, UPLOAD_ERRORS, SpreadsheetUpload, download
-from server.people.spreadsheet import XLSX_MEDIA_TYPE
+from server.principal import Principal
 from server.registration import excel, services
 from server.registration.schemas import (
     ApproveIn,
@@ -35,6 +33,8 @@ from server.registration.schemas import (
     WithdrawIn,
     WithdrawOut,
 )
+from server.spreadsheets import XLSX_MEDIA_TYPE
+from server.uploads import UPLOAD_BODY_LIMIT, SpreadsheetUpload, download
 
 Format = Literal["xlsx", "csv"]
 
@@ -105,7 +105,7 @@ class EntryController(Controller):
         content, filename = await excel.template(event_id)
         return download(content, filename)
 
-    @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT, exception_handlers=UPLOAD_ERRORS)
+    @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT)
     async def import_entries(
         self,
         principal: NamedDependency[Principal],

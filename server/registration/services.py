@@ -23,7 +23,6 @@ Every change is audit-logged in its own transaction. Transitions are conditional
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import logging
 from datetime import date, datetime, timezone
@@ -31,17 +30,17 @@ from typing import Any, Iterable, Sequence
 
 import msgspec
 
+from server import locks
 from server.access import can_manage_competition
-from server.accounts.principal import Principal
-from server.accounts.services import actor_of
 from server.audit.services import record
 from server.competitions.tables import Competition, Event
 from server.db import lock_key, write_transaction
-from server.errors import Conflict, Forbidden, InvalidInput, NotFound
+from server.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, refusal
 from server.organizations.tables import Organization
 from server.people import resident_id as rid
 from server.people.services import school_row, sees_full_id
 from server.people.tables import AwardRecord, Person
+from server.principal import Principal
 from server.registration import eligibility as elig
 from server.registration.schemas import (
     BulkApproveOut,
@@ -73,12 +72,6 @@ CHUNK = 900  # SQLite keeps well under its bound-parameter limit
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def quota_lock_key(event_id: int, school_id: int) -> int:
-    """Advisory-lock id of one school's places in one event (a signed 64-bit integer)."""
-    digest = hashlib.sha256(f"jineng:entry-places:{event_id}:{school_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -406,10 +399,8 @@ async def _roster_problems(school_id: int, members: Sequence[int], coaches: Sequ
     return [p for p in elig.check_people(stub, candidate, elig.Context(now=now())) if p.code in ROSTER_CODES]
 
 
-def refuse(problems: list[elig.Problem], summary: str, code: str) -> InvalidInput:
-    first = problems[0]
-    return InvalidInput(f"{summary}: {first.message}" + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-                        code=code, field=first.field, errors=[p.as_dict() for p in problems])
+def refuse(problems: list[elig.Problem], summary: str, code: str) -> DomainError:
+    return refusal([p.as_dict() for p in problems], summary, code=code)
 
 
 async def _insert_members(entry_id: int, event_id: int, members: Sequence[int], coaches: Sequence[int],
@@ -441,7 +432,7 @@ async def create_entry(principal: Principal, data: EntryIn) -> EntryOut:
         )).returning(Entry.id)
         entry_id = inserted[0]["id"]
         await _insert_members(entry_id, event["id"], members, coaches, active=False)
-        await record(**actor_of(principal), action="entry.created", object_type="entry", object_id=entry_id,
+        await record(principal, action="entry.created", object_type="entry", object_id=entry_id,
                      after={"event_id": event["id"], "school_id": school_id, "team_name": team_name,
                             "members": members, "coaches": coaches, "status": "draft"})
     return await entry_out(principal, entry_id)
@@ -481,7 +472,7 @@ async def update_entry(principal: Principal, entry_id: int, data: EntryPatch) ->
         if roster_changed:
             await EntryMember.delete().where(EntryMember.entry == entry_id)
             await _insert_members(entry_id, row["event"], members, coaches, active=holds_place)
-        await record(**actor_of(principal), action="entry.updated", object_type="entry", object_id=entry_id,
+        await record(principal, action="entry.updated", object_type="entry", object_id=entry_id,
                      before={"team_name": row["team_name"], "members": old_members, "coaches": old_coaches},
                      after={"team_name": team_name, "members": members, "coaches": coaches})
     return await entry_out(principal, entry_id)
@@ -509,7 +500,7 @@ async def submit(principal: Principal, entry_id: int, version: int | None = None
     _require_school(school_side, "submit")
     async with write_transaction():
         # one school's places in one event: concurrent submissions queue here (SQLite: the write lock)
-        await lock_key(quota_lock_key(row["event"], row["school"]))
+        await lock_key(locks.entry_places(row["event"], row["school"]))
         row = await fetch_entry(entry_id)
         if row["status"] not in EDITABLE:
             raise _transition_refused(row, "submitted", EDITABLE)
@@ -532,7 +523,7 @@ async def submit(principal: Principal, entry_id: int, version: int | None = None
             await EntryRemark.update({EntryRemark.resolved: True}).where(
                 (EntryRemark.entry == entry_id) & (EntryRemark.kind == "return")
             )
-        await record(**actor_of(principal), action=f"entry.{new_status}", object_type="entry", object_id=entry_id,
+        await record(principal, action=f"entry.{new_status}", object_type="entry", object_id=entry_id,
                      before={"status": row["status"]},
                      after={"status": new_status, "members": members, "coaches": coaches,
                             "team_name": row["team_name"]})
@@ -571,11 +562,7 @@ async def _lock_competition(competition_id: int) -> None:
     """Take the advancement domain's competition lock before the audit chain's lock: ``offer_replacement``
     takes it later in this transaction, and lock order must match its own flows (competition, then audit)
     or PostgreSQL could deadlock a withdrawal against an advancement run."""
-    try:
-        from server.competitions.services import competition_lock
-    except ImportError:
-        return
-    await lock_key(competition_lock(competition_id))
+    await lock_key(locks.competition(competition_id))
 
 
 async def withdraw(principal: Principal, entry_id: int, reason: str, version: int | None = None) -> WithdrawOut:
@@ -603,7 +590,7 @@ async def withdraw(principal: Principal, entry_id: int, reason: str, version: in
         await EntryMember.update({EntryMember.active: False}).where(EntryMember.entry == entry_id)
         await EntryRemark.insert(EntryRemark(entry=entry_id, field="", message=reason.strip(), kind="withdraw",
                                              author=principal.user_id, created_at=stamp))
-        await record(**actor_of(principal), action="entry.withdrawn", object_type="entry", object_id=entry_id,
+        await record(principal, action="entry.withdrawn", object_type="entry", object_id=entry_id,
                      before={"status": status}, after={"status": "withdrawn", "source": row["source"]},
                      reason=reason.strip())
         if row["source"] == "advancement":
@@ -655,7 +642,7 @@ async def _decide(principal: Principal, row: dict, new_status: str, *, remarks: 
             EntryRemark(entry=row["id"], field=f, message=m, kind=kind, author=principal.user_id, created_at=stamp)
             for f, m in notes
         ])
-    await record(**actor_of(principal), action=f"entry.{new_status}", object_type="entry", object_id=row["id"],
+    await record(principal, action=f"entry.{new_status}", object_type="entry", object_id=row["id"],
                  before={"status": row["status"]},
                  after={"status": new_status, **({"remarks": [{"field": f, "message": m} for f, m in notes]}
                                                  if notes else {})},
@@ -710,8 +697,8 @@ async def bulk_approve(principal: Principal, entry_ids: Sequence[int], note: str
             errors.append({"entry_id": entry_id, "code": "competition_started",
                            "message": f"Entry {entry_id}: the competition has started."})
     if errors:
-        raise Conflict(f"{len(errors)} of {len(ids)} entries cannot be approved, so none was approved: "
-                       f"{errors[0]['message']}", code="bulk_approve_refused", errors=errors)
+        raise refusal(errors, f"{len(errors)} of {len(ids)} entries cannot be approved, so none was approved",
+                      code="bulk_approve_refused", error=Conflict)
     async with write_transaction():
         for entry_id in ids:
             await _decide(principal, rows[entry_id], "approved", kind="approve", reason=note.strip())

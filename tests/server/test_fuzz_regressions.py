@@ -124,9 +124,10 @@ async def test_exports_survive_control_characters_in_stored_text(client, world):
 @pytest.mark.parametrize("name", ["学生\x1f甲", "\x00", "张\u200b三", "   "])
 async def test_a_person_name_with_control_characters_is_refused(client, world, name):
     """Such a name was stored (and later no certificate could ever be signed for it)."""
-    from server.demo.people import make_resident_id
     import random
     from datetime import date
+
+    from server.demo.people import make_resident_id
 
     h = await token_for(client, "coord_a")
     rid = make_resident_id(random.Random(5), "370881", date(2006, 1, 2), True)

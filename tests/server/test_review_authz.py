@@ -153,7 +153,7 @@ async def test_no_competition_means_no_competition_roles(client):
     """``competition_roles(None)`` matched every organization-scoped grant (whose competition_id is None), so
     ``can_manage_competition(principal, None)`` was true for any organizer."""
     from server.access import can_manage_competition
-    from server.accounts.principal import Grant, Principal
+    from server.principal import Grant, Principal
 
     organizer = Principal(user_id=1, username="o", display_name="o", person_id=None, session_id=1, via_cookie=False,
                           grants=(Grant(1, "organizer", 5, "济宁市教育局", "/1/2/3/", None),))

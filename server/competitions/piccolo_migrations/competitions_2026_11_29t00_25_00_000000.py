@@ -1,8 +1,8 @@
 """Competitions: load the bundled occupation catalog (国家职业分类大典 2022) into a fresh database.
 
 The table class below is frozen at this migration's columns, so later table changes cannot break it;
-rows that already exist (same code and work type) are left alone. ``server.competitions.catalog``
-keeps the table in step afterwards (``ensure_catalog``/``sync_catalog``).
+rows that already exist (same code and work type) are left alone. The table and its loader belong to the
+catalog domain since 2026-12 (``server.catalog``), whose later migrations keep it in step.
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -26,7 +26,7 @@ class Occupation(Table, tablename="occupation", schema=None):
 
 
 async def load_catalog() -> None:
-    from server.competitions.catalog import catalog_rows
+    from server.catalog.bundled import catalog_rows  # (the loader moved to the catalog domain in 2026-12)
 
     present = {(r["code"], r["work_type"]) for r in await Occupation.select(Occupation.code, Occupation.work_type)}
     rows = [Occupation(**row, local=False) for row in catalog_rows() if (row["code"], row["work_type"]) not in present]

@@ -3,7 +3,8 @@ nothing half-written."""
 
 from __future__ import annotations
 
-from server.competitions.tables import Competition, EntryResult, Event, EventResults
+from server.competitions.tables import Competition, Event
+from server.results.tables import EntryResult, EventResults
 from tests.server.competitions.helpers import create_competition, create_event, step
 from tests.server.helpers import token_for
 

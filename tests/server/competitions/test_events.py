@@ -50,6 +50,11 @@ async def test_work_types_resolve_through_the_catalog(client, world):
     lathe = await create_event(client, admin, competition["id"], code="CG", name="数控车工",
                                occupation_code="6-18-01-01", work_type="数控车工")
     assert lathe["occupation"]["name"] == "车工" and lathe["work_type"] == "数控车工"
+    # 焊工 lists its work types in the catalog: one that is not among them is refused (the catalog's one rule)
+    unknown = await client.post(f"/api/competitions/{competition['id']}/events", headers=admin, json=event_body(
+        "X0", occupation_code="6-18-02-04", work_type="水焊工"))
+    assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_work_type", unknown.text
+    assert unknown.json()["field"] == "work_type" and "电焊工" in unknown.json()["known"]
     r = await client.post(f"/api/competitions/{competition['id']}/events", headers=admin, json=event_body(
         "X1", occupation_code=None, occupation_id=welding["occupation"]["id"], work_type="气焊工"))
     assert r.status_code == 422 and r.json()["field"] == "work_type"
@@ -100,7 +105,7 @@ async def test_bad_rules_are_refused_with_the_scoring_path_and_nothing_is_writte
         ({"registration_closes": "2026-02-01T00:00:00+08:00"}, 422, "registration_window_invalid",
          "registration_closes"),
         ({"registration_opens": "2026-03-01T00:00:00"}, 400, None, "registration_opens"),
-        ({"occupation_code": "8-99-99-99"}, 422, "occupation_not_found", "occupation_code"),
+        ({"occupation_code": "8-99-99-99"}, 422, "unknown_occupation", "occupation_code"),
         ({"occupation_code": "9-99-99-99"}, 400, None, "occupation_code"),
         ({"occupation_code": None}, 422, "occupation_required", "occupation_id"),
         ({"occupation_code": None, "occupation_id": 999999}, 422, "occupation_not_found", "occupation_id"),

@@ -7,8 +7,8 @@ import json
 import random
 
 from server.audit.tables import AuditEntry
-from server.competitions.tables import EntryResult, EventResults
 from server.people.tables import AwardRecord
+from server.results.tables import EntryResult, EventResults
 from tests.server.competitions.helpers import add_entries, create_competition, create_event, results_file, step
 from tests.server.helpers import token_for
 

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 
 from openpyxl import Workbook
 
-from server.competitions.tables import Competition, CompetitionOrganizer, Event, Occupation
+from server.catalog.tables import Occupation
+from server.competitions.tables import Competition, CompetitionOrganizer, Event
 from server.db import write_transaction
 from server.registration.tables import Entry, EntryMember
 
@@ -26,9 +27,6 @@ def now():
 
 
 async def occupation_id(code: str, work_type: str = "") -> int:
-    from server.competitions.catalog import ensure_catalog
-
-    await ensure_catalog()
     row = await Occupation.select(Occupation.id).where(
         (Occupation.code == code) & (Occupation.work_type == work_type)).first()
     return row["id"]

@@ -4,10 +4,14 @@ a sequence has no gaps, on SQLite (serialized writers) and PostgreSQL (real conc
 from __future__ import annotations
 
 import asyncio
+import json
 
 from certificates.numbering import parse_skill_number
+from server.audit.tables import AuditEntry
 from server.db import write_transaction
+from server.errors import Conflict
 from server.issuing.keyring import allocate
+from server.issuing.services import CERTIFICATE_STATUS
 from server.issuing.tables import Certificate
 from tests.server.helpers import token_for
 
@@ -42,3 +46,56 @@ async def test_counter_allocation_is_atomic(client):
 
     values = await asyncio.gather(*(one() for _ in range(60)))
     assert sorted(values) == list(range(1, 61))
+
+
+async def _certificate(client, world, h) -> str:
+    made = await client.post("/api/certificates/skill-level", headers=h, json={
+        "person_id": world.people["school_a"][0], "name": "学生a0", "occupation_code": OCCUPATIONS[0], "level": 4,
+        "issuer_id": world.orgs["hrss"]})
+    assert made.status_code == 201, made.text
+    return made.json()["cert_id"]
+
+
+async def test_two_transitions_from_one_status_exactly_one_wins(client, world):
+    """Revoke and suspend, both decided on the status "valid" they read, in two concurrent transactions:
+    exactly one conditional update matches; the other is refused (409) and rolls back."""
+    h = await token_for(client, "organizer")
+    row = (await Certificate.select(Certificate.id).where(
+        Certificate.cert_id == (await _certificate(client, world, h)).replace("-", "")).first())
+
+    async def attempt(action: str):
+        try:
+            async with write_transaction():
+                await CERTIFICATE_STATUS.apply(row["id"], action, "valid")
+            return action
+        except Conflict as exc:
+            return exc.code
+
+    outcomes = await asyncio.gather(attempt("revoke"), attempt("suspend"))
+    winners = [o for o in outcomes if o in ("revoke", "suspend")]
+    assert len(winners) == 1 and outcomes.count("status_changed") == 1, outcomes
+    status = (await Certificate.select(Certificate.status).where(Certificate.id == row["id"]).first())["status"]
+    assert status == {"revoke": "revoked", "suspend": "suspended"}[winners[0]]
+
+
+async def test_concurrent_revoke_and_suspend_requests_form_one_chain(client, world):
+    """Twenty revoke/suspend requests at once: every success is a step from the status the previous step
+    left (never two steps from "valid"), each success has exactly one audit entry, nothing leaves revoked."""
+    h = await token_for(client, "organizer")
+    ref = await _certificate(client, world, h)
+    actions = ["revoke", "suspend"] * 10
+    responses = await asyncio.gather(*(
+        client.post(f"/api/certificates/{ref}/{action}", headers=h, json={"reason": f"{action} {i}"})
+        for i, action in enumerate(actions)))
+    assert {r.status_code for r in responses} <= {200, 409}, [r.text for r in responses]
+    audited = [r for r in await AuditEntry.select(AuditEntry.before, AuditEntry.after, AuditEntry.action)
+               .where(AuditEntry.object_type == "certificate").order_by(AuditEntry.seq)
+               if r["action"] in ("certificate.revoked", "certificate.suspended")]
+    assert len(audited) == [r.status_code for r in responses].count(200) >= 1
+    status = "valid"
+    for entry in audited:
+        assert json.loads(entry["before"])["status"] == status, audited
+        status = json.loads(entry["after"])["status"]
+    assert status in ("revoked", "suspended")
+    final = (await client.get(f"/api/certificates/{ref}", headers=h)).json()
+    assert final["status"] == status

@@ -109,3 +109,18 @@ async def test_roster_export_masks_ids_for_coordinators(client, world):
     assert world.resident_ids[world.people["school_a"][0]] in text
     assert world.resident_ids[world.people["school_b"][0]] in text
     assert world.resident_ids[world.people["school_c"][0]] not in text
+
+
+async def test_a_work_type_the_catalog_does_not_list_is_refused_not_silently_dropped(client, world):
+    """The catalog's one rule (server/catalog/services.py): 焊工 lists its work types, so 水焊工 is refused;
+    车工 lists none, so its work type is the caller's text."""
+    org = await token_for(client, "organizer")
+    pid = world.people["school_a"][0]
+    r = await client.post(f"/api/people/{pid}/skill-levels", headers=org, json={
+        "occupation_code": "6-18-02-04", "work_type": "水焊工", "level": 4, "obtained_on": "2025-06-30",
+        "source_kind": "assessment"})
+    assert r.status_code == 422 and r.json()["code"] == "unknown_work_type" and r.json()["field"] == "work_type"
+    r = await client.post(f"/api/people/{pid}/skill-levels", headers=org, json={
+        "occupation_code": "6-18-01-01", "work_type": "数控车工", "level": 4, "obtained_on": "2025-06-30",
+        "source_kind": "assessment"})
+    assert r.status_code == 201 and r.json()["work_type"] == "数控车工", r.text

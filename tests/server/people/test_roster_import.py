@@ -58,7 +58,7 @@ async def test_broken_row_in_the_middle_names_row_and_column_and_writes_nothing(
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()
-    assert body["code"] == "import_invalid" and body["error_count"] == 3
+    assert body["code"] == "import_invalid" and body["problem_count"] == 3
     assert [(e["row"], e["column"], e["field"], e["code"]) for e in body["errors"]] == [
         (6, "B", "resident_id", "invalid_resident_id"),
         (8, "G", "graduation_year", "invalid_years"),

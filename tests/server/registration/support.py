@@ -16,7 +16,8 @@ from typing import Any
 import msgspec
 from openpyxl import Workbook, load_workbook
 
-from server.competitions.tables import Competition, CompetitionOrganizer, Event, Occupation
+from server.catalog.tables import Occupation
+from server.competitions.tables import Competition, CompetitionOrganizer, Event
 from server.db import write_transaction
 from server.demo.people import make_resident_id
 from server.people.schemas import PersonIn
@@ -73,9 +74,6 @@ async def make_competition(w: World, *, status: str = "registration_open", level
 
 
 async def occupation_id(code: str = "6-31-01-03") -> int:
-    from server.competitions.catalog import ensure_catalog
-
-    await ensure_catalog()
     row = await Occupation.select(Occupation.id).where((Occupation.code == code) & (Occupation.work_type == "")).first()
     return row["id"]
 

@@ -1,6 +1,7 @@
 """Spreadsheets in and out: .xlsx templates, reading uploads row by row, .xlsx and .csv exports.
 
-Shared by the roster import (people) and the entry import (registration); it knows columns, not domains.
+Shared by the roster import (people), the entry import (registration) and certificate issuing from
+assessment passes; it knows columns, not domains.
 
 Reading is defensive: the upload is capped in size, must be a real .xlsx (a zip holding
 ``xl/workbook.xml``, not an .xls, .csv or renamed file), its uncompressed size is capped (zip bombs), and
@@ -20,13 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
 
+import msgspec
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from server.errors import DomainError, InvalidInput
-from server.people.schemas import RowError
+from server.errors import DomainError, InvalidInput, refusal
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 80 * 1024 * 1024
@@ -35,6 +36,16 @@ MAX_REPORTED_ERRORS = 1000
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class RowError(msgspec.Struct):
+    """One problem in an uploaded spreadsheet: the row and column as Excel shows them."""
+
+    row: int
+    column: str | None
+    field: str | None
+    code: str
+    message: str
 
 
 class UnsupportedFile(DomainError):
@@ -99,14 +110,12 @@ class ErrorList:
         items = sorted(self.items, key=lambda e: (e.row, e.column or ""))
         first = items[0]
         where = f"row {first.row}" + (f", column {first.column}" if first.column else "")
-        shown = items[:MAX_REPORTED_ERRORS]
-        raise InvalidInput(
-            f"The {what} was not imported: {len(items)} problem(s), the first at {where}: {first.message} "
-            "Nothing was written; fix the rows and upload the file again.",
-            code="import_invalid",
-            errors=[{"row": e.row, "column": e.column, "field": e.field, "code": e.code, "message": e.message}
-                    for e in shown],
-            extra={"rows": rows, "error_count": len(items), "errors_truncated": len(items) > len(shown)},
+        raise refusal(
+            [{"row": e.row, "column": e.column, "field": e.field, "code": e.code, "message": e.message}
+             for e in items],
+            f"The {what} was not imported: {len(items)} problem(s), the first at {where}",
+            code="import_invalid", after="Nothing was written; fix the rows and upload the file again.",
+            extra={"rows": rows}, limit=MAX_REPORTED_ERRORS,
         )
 
 

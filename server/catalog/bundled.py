@@ -1,17 +1,15 @@
-"""The bundled occupation catalog (国家职业分类大典 2022): reading the data file and keeping the table in step.
+"""The bundled occupation catalog (国家职业分类大典 2022): the data file, pinyin initials, and loading.
 
-Where the catalog comes from: ``data/occupations.csv`` (built from shared/data/occupations.csv; see
-``data/README.md``). How it reaches the database, and why two ways:
+The catalog comes from ``data/occupations.csv`` (see ``data/README.md``) and reaches the database by
+migration (``server/catalog/piccolo_migrations``), so a database is complete right after ``jineng db
+upgrade`` and no lookup ever has to check whether it is loaded. A newer data file ships with a new
+migration that calls :func:`sync_catalog` again.
 
-- a competitions migration inserts it, so a database is complete right after ``jineng db upgrade``
-  (which ``jineng serve`` and ``jineng demo`` run first) and other domains can rely on the table;
-- ``ensure_catalog()`` reloads it idempotently whenever the table holds fewer bundled rows than the file
-  (a database emptied after migrating: the test suite empties every table before each test; restores of
-  partial dumps; a newer data file). The catalog services (and the people and issuing domains) call it,
-  so the catalog is there whenever someone asks for it.
+:func:`sync_catalog` upserts by (code, work_type): a bundled row updates in place, a local row an
+organizer added earlier is taken over by the bundled one, nothing is ever deleted (events reference rows).
 
-``sync_catalog()`` upserts by (code, work_type): a bundled row updates in place, a local row an organizer
-added earlier is taken over by the bundled one, nothing is ever deleted (events reference rows).
+pypinyin is imported where initials are computed (loading and local entries), not at start-up: its
+dictionaries are large and a serving process rarely needs them.
 """
 
 from __future__ import annotations
@@ -22,19 +20,29 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pypinyin import Style, lazy_pinyin, load_phrases_dict
+from server import locks
+from server.audit.services import record
+from server.catalog.tables import Occupation
+from server.db import lock_key, write_transaction
 
 DATA_FILE = Path(__file__).parent / "data" / "occupations.csv"
-CATALOG_LOCK = 0x4A4E_4F43  # advisory lock id: one catalog loader at a time across workers
 LEVELS = (5, 4, 3, 2, 1)
 
 # pypinyin reads 调 as "diao" in these occupation words; the trade reads "tiao" (装调 = 装配调试).
-load_phrases_dict({
+_PHRASES = {
     "装调": [["zhuāng"], ["tiáo"]],
     "调酒": [["tiáo"], ["jiǔ"]],
-})
+}
 
 _DIRECTION = re.compile(r"[（(][^）)]*[）)]")
+
+
+@lru_cache(maxsize=1)
+def _pinyin():
+    from pypinyin import Style, lazy_pinyin, load_phrases_dict
+
+    load_phrases_dict(_PHRASES)
+    return lambda text: lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
 
 
 def pinyin_initials(text: str) -> str:
@@ -43,7 +51,7 @@ def pinyin_initials(text: str) -> str:
     Bracketed remarks such as "（职业方向）" are left out; Latin letters and digits are kept as they are.
     """
     text = _DIRECTION.sub("", text)
-    letters = lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default")
+    letters = _pinyin()(text)
     return "".join(ch for ch in "".join(letters).upper() if ch.isascii() and ch.isalnum())
 
 
@@ -95,14 +103,9 @@ def catalog_digest() -> str:
 async def sync_catalog() -> dict[str, int]:
     """Bring the occupation table in step with the bundled file; returns counts. Audit-logged when it
     changed anything."""
-    from server.accounts.services import actor_of
-    from server.audit.services import record
-    from server.competitions.tables import Occupation
-    from server.db import lock_key, write_transaction
-
     inserted = updated = 0
     async with write_transaction():
-        await lock_key(CATALOG_LOCK)
+        await lock_key(locks.occupation_catalog())
         existing = {
             (r["code"], r["work_type"]): r
             for r in await Occupation.select(
@@ -128,16 +131,7 @@ async def sync_catalog() -> dict[str, int]:
             await Occupation.insert(*fresh)
             inserted = len(fresh)
         if inserted or updated:
-            await record(**actor_of(None), action="occupation.catalog_synced", object_type="occupation_catalog",
+            await record(None, action="occupation.catalog_synced", object_type="occupation_catalog",
                          object_id="bundled", after={"inserted": inserted, "updated": updated,
                                                      "file_sha256": catalog_digest()})
     return {"inserted": inserted, "updated": updated, "rows": len(catalog_rows())}
-
-
-async def ensure_catalog() -> None:
-    """Load the bundled catalog when the table lacks bundled rows: an emptied table, or a newer data file
-    with more rows (one cheap count otherwise; edits of existing rows need ``sync_catalog``)."""
-    from server.competitions.tables import Occupation
-
-    if await Occupation.count().where(Occupation.local == False) < len(catalog_rows()):  # noqa: E712
-        await sync_catalog()

@@ -4,8 +4,8 @@ local entries added by organizers (audit-logged)."""
 from __future__ import annotations
 
 from server.audit.tables import AuditEntry
-from server.competitions.catalog import catalog_rows, initials_of, pinyin_initials, sync_catalog
-from server.competitions.tables import Occupation
+from server.catalog.tables import Occupation
+from server.catalog.bundled import catalog_rows, initials_of, pinyin_initials, sync_catalog
 from tests.server.helpers import token_for
 
 
@@ -39,7 +39,7 @@ def test_pinyin_initials():
 
 async def test_catalog_is_there_and_syncing_again_changes_nothing(client, world):
     headers = await token_for(client, "coord_a")
-    assert (await search(client, headers, "电工"))  # loads the catalog into the emptied table
+    assert (await search(client, headers, "电工"))  # loaded by migration, kept between tests
     assert await Occupation.count() == len(catalog_rows())
     again = await sync_catalog()
     assert again["inserted"] == 0 and again["updated"] == 0
@@ -74,7 +74,8 @@ async def test_organizer_adds_a_local_entry(client, world):
     r = await client.post("/api/occupations", json=body, headers=headers)
     assert r.status_code == 201, r.text
     made = r.json()
-    assert made["local"] is True and made["pinyin_initials"] == "CG SKCG" and made["levels"] == [5, 4, 3]
+    assert made["edition"] == "local" and made["pinyin_initials"] == "CG SKCG" and made["levels"] == [5, 4, 3]
+    assert "source" not in made  # research notes and who added it stay out of responses
     found = await search(client, headers, "skcg")
     assert found[0]["id"] == made["id"]
     audit = await AuditEntry.select().where((AuditEntry.action == "occupation.added")
@@ -98,3 +99,11 @@ async def test_local_entries_are_validated_and_organizers_only(client, world):
     refused = await client.post("/api/occupations", json={"code": "6-99-99-99", "name": "新职业"}, headers=coordinator)
     assert refused.status_code == 403
     assert await Occupation.count().where(Occupation.local == True) == 0  # noqa: E712
+
+
+async def test_rows_carry_what_a_user_needs_and_no_research_notes(client, world):
+    headers = await token_for(client, "coord_a")
+    row = (await search(client, headers, "6-31-01-03"))[0]
+    assert set(row) == {"id", "code", "name", "work_type", "major_group", "levels", "pinyin_initials", "edition"}
+    assert row["edition"] == "2022"
+    assert (await Occupation.select(Occupation.source).where(Occupation.id == row["id"]).first())["source"]

@@ -1,0 +1,1 @@
+"""Results of events: imported or computed from judging, publication, public announcements, advancement."""
