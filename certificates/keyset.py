@@ -21,7 +21,7 @@ import datetime as _dt
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from cryptography.exceptions import InvalidSignature
@@ -38,6 +38,7 @@ __all__ = [
     "SignedKeySet",
     "canonical_json",
     "load_root_public_key",
+    "open_signed",
     "sign_detached",
     "verify_detached",
 ]
@@ -93,6 +94,42 @@ def verify_detached(public_raw: bytes, domain: bytes, payload: bytes, signature_
     except (InvalidSignature, ValueError, binascii.Error, TypeError):
         return False
     return True
+
+
+Signed = TypeVar("Signed")
+
+
+def open_signed(
+    data: bytes | str,
+    wrapper: type[Signed],
+    *,
+    root_public_key: bytes,
+    domain: bytes,
+    max_bytes: int,
+    what: str,
+    error: type[ValueError],
+    min_sequence: int | None = None,
+) -> Any:
+    """The verified content of a root-signed document (key set, status list), or ``error(message, code)``.
+
+    Steps, cheapest first: size cap, strict decoding into ``wrapper`` (a Struct with the content as its
+    first field and ``signature``), the root's signature over the canonical content, and no ``sequence``
+    below ``min_sequence`` (rollback). ``what`` names the document in messages.
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > max_bytes:
+        raise error(f"{what} document too large")
+    try:
+        signed = msgspec.json.decode(data, type=wrapper)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise error(f"{what} is malformed: {exc}") from None
+    doc = getattr(signed, wrapper.__struct_fields__[0])
+    if not verify_detached(root_public_key, domain, canonical_json(doc), signed.signature):
+        raise error(f"{what} signature does not verify against the pinned root key", "bad_signature")
+    if min_sequence is not None and doc.sequence < min_sequence:
+        raise error(f"{what} sequence {doc.sequence} is older than the cached {min_sequence} (rollback)", "rollback")
+    return doc
 
 
 def load_root_public_key(value: str | bytes | Path) -> bytes:
@@ -173,23 +210,12 @@ class KeySet:
         ``min_sequence`` (the last one this verifier accepted): an attacker must not replay an old set from
         before a key was marked compromised.
         """
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        if len(data) > 4 * 1024 * 1024:
-            raise KeySetError("key set document too large")
-        try:
-            signed = msgspec.json.decode(data, type=SignedKeySet)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise KeySetError(f"key set document is malformed: {exc}") from None
-        doc = signed.keyset
-        if not verify_detached(root_public_key, KEYSET_DOMAIN, canonical_json(doc), signed.signature):
-            raise KeySetError("key set signature does not verify against the pinned root key", "bad_signature")
+        doc: KeySetDocument = open_signed(
+            data, SignedKeySet, root_public_key=root_public_key, domain=KEYSET_DOMAIN, max_bytes=4 * 1024 * 1024,
+            what="key set", error=KeySetError, min_sequence=min_sequence,
+        )
         if bytes.fromhex(doc.root_public_key) != root_public_key:
             raise KeySetError("key set names a different root key", "root_mismatch")
-        if min_sequence is not None and doc.sequence < min_sequence:
-            raise KeySetError(
-                f"key set sequence {doc.sequence} is older than the cached {min_sequence} (rollback)", "rollback"
-            )
         return cls(
             doc.keys, sequence=doc.sequence, issued_at=doc.issued_at, next_update=doc.next_update,
             names=doc.names, root_public_key=root_public_key,

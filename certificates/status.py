@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Protocol
 
 import msgspec
 
-from .keyset import canonical_json, verify_detached
+from .keyset import canonical_json, open_signed
 from .keystates import ISSUE_TZ, UtcDatetime
 from .record import STATUS_INDEX_LIMIT, format_cert_id
 
@@ -208,21 +208,10 @@ class StatusList:
     @classmethod
     def load(cls, data: bytes | str, root_public_key: bytes, *, min_sequence: int | None = None) -> StatusList:
         """Verify signature and freshness order, then decompress with a hard size cap (no gzip bombs)."""
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        if len(data) > _MAX_DOCUMENT:
-            raise StatusListError("status list document too large")
-        try:
-            signed = msgspec.json.decode(data, type=_SignedStatusList)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise StatusListError(f"status list is malformed: {exc}") from None
-        doc = signed.status_list
-        if not verify_detached(root_public_key, STATUS_DOMAIN, canonical_json(doc), signed.signature):
-            raise StatusListError("status list signature does not verify", "bad_signature")
-        if min_sequence is not None and doc.sequence < min_sequence:
-            raise StatusListError(
-                f"status list sequence {doc.sequence} is older than the cached {min_sequence} (rollback)", "rollback"
-            )
+        doc: StatusListDocument = open_signed(
+            data, _SignedStatusList, root_public_key=root_public_key, domain=STATUS_DOMAIN, max_bytes=_MAX_DOCUMENT,
+            what="status list", error=StatusListError, min_sequence=min_sequence,
+        )
         expected = doc.size // 4
         try:
             packed = base64.b64decode(doc.list, validate=True)
