@@ -118,8 +118,11 @@ def server():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """Chromium for one test module. Not for the whole session: Playwright's sync API keeps an event loop
+    running in this thread while it is started, which would break every asyncio test collected after
+    tests/browser (asyncio.run() cannot be called from a running event loop)."""
     if not Path(CHROMIUM).exists():
         _unavailable(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium fonts-noto-cjk)")
     try:
