@@ -117,18 +117,17 @@ async def lock_key(key: int) -> None:
 
 
 async def prepare_engine() -> None:
-    """Called once at startup: WAL and sane pragmas on SQLite; open the pool on PostgreSQL."""
+    """Called in the app lifespan: open the connection pool (SQLite: long-lived readers and one writer
+    with their pragmas and WAL, ``server.sqlite_engine``; PostgreSQL: asyncpg's pool)."""
     db = engine()
     if db.engine_type == "sqlite":
-        await db._run_in_new_connection("PRAGMA journal_mode=WAL")
+        await db.start_connection_pool()
     else:
         await db.start_connection_pool(min_size=2, max_size=20)
 
 
 async def close_engine() -> None:
-    db = engine()
-    if db.engine_type == "postgres":
-        await db.close_connection_pool()
+    await engine().close_connection_pool()
 
 
 async def ping() -> bool:

@@ -16,12 +16,12 @@ if _settings.engine == "postgres":
 
     DB = PostgresEngine(config={"dsn": _settings.database_url})
 else:
-    from piccolo.engine.sqlite import SQLiteEngine
+    from server.sqlite_engine import PooledSQLiteEngine
 
     _settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # A long busy timeout: writers are serialized in-process, so waiting only happens against
     # another process (a CLI command beside the server).
-    DB = SQLiteEngine(path=str(_settings.sqlite_path), timeout=60)
+    DB = PooledSQLiteEngine(path=str(_settings.sqlite_path), timeout=60)
 
 APP_REGISTRY = AppRegistry(
     apps=[

@@ -60,25 +60,49 @@ async def load_grants(user_id: int) -> tuple[Grant, ...]:
     return tuple(grants)
 
 
+# One round trip per authenticated request: the session, its user and every grant with the organization
+# paths the grant's scope needs (an authority's scope is its parent's subtree). Raw SQL because this runs
+# on every request and building it through the query builder costs more than running it.
+_PRINCIPAL_SQL = """
+SELECT s.id AS session_id, s.kind, s.csrf_token, s.expires_at, s.revoked_at,
+       u.id AS user_id, u.username, u.display_name, u.active, u.person_id,
+       g.id AS grant_id, g.role, g.competition_id, o.id AS org_id, o.name AS org_name, o.kind AS org_kind,
+       o.path AS org_path, p.path AS parent_path
+FROM auth_session s
+JOIN app_user u ON u.id = s."user"
+LEFT JOIN role_grant g ON g."user" = u.id
+LEFT JOIN organization o ON o.id = g."organization"
+LEFT JOIN organization p ON p.id = o."parent"
+WHERE s.token_hash = {}
+ORDER BY g.id
+"""
+
+
+def _grant(r: dict) -> Grant:
+    scope = ""
+    if r["org_id"] is not None:
+        # an authority governs its whole region, i.e. its parent's subtree
+        scope = (r["parent_path"] or r["org_path"]) if r["org_kind"] == "authority" else r["org_path"]
+    return Grant(r["grant_id"], r["role"], r["org_id"], r["org_name"], scope or "", r["competition_id"])
+
+
 async def authenticate_token(token: str, *, via_cookie: bool) -> tuple[Principal, str] | None:
-    """Resolve a session cookie or bearer token to a principal (and its CSRF token), or None."""
+    """Resolve a session cookie or bearer token to a principal (and its CSRF token), or None.
+
+    Read on every request from the database (one query), so a logout, a revoked token or a removed grant
+    takes effect on the next request in every worker."""
     if not token or len(token) > 200:
         return None
-    row = await AuthSession.select(
-        AuthSession.id,
-        AuthSession.kind,
-        AuthSession.csrf_token,
-        AuthSession.expires_at,
-        AuthSession.revoked_at,
-        AuthSession.user.id.as_alias("user_id"),
-        AuthSession.user.username.as_alias("username"),
-        AuthSession.user.display_name.as_alias("display_name"),
-        AuthSession.user.active.as_alias("active"),
-        AuthSession.user.person_id.as_alias("person_id"),
-    ).where(AuthSession.token_hash == token_digest(token)).first()
-    if row is None or row["revoked_at"] is not None or not row["active"]:
+    rows = await AuthSession.raw(_PRINCIPAL_SQL, token_digest(token))
+    if not rows:
         return None
-    if row["expires_at"] <= now():
+    row = rows[0]
+    if row["revoked_at"] is not None or not row["active"]:
+        return None
+    expires = row["expires_at"]
+    if isinstance(expires, str):  # raw SQL on SQLite returns the stored text
+        expires = datetime.fromisoformat(expires)
+    if expires <= now():
         return None
     if row["kind"] != ("cookie" if via_cookie else "bearer"):
         return None
@@ -87,9 +111,9 @@ async def authenticate_token(token: str, *, via_cookie: bool) -> tuple[Principal
         username=row["username"],
         display_name=row["display_name"],
         person_id=row["person_id"],
-        session_id=row["id"],
+        session_id=row["session_id"],
         via_cookie=via_cookie,
-        grants=await load_grants(row["user_id"]),
+        grants=tuple(_grant(r) for r in rows if r["grant_id"] is not None),
     )
     return principal, row["csrf_token"]
 
