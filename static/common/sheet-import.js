@@ -6,7 +6,7 @@
  * errors: [{ row, column, field, code, message }].
  *
  *   sheetImport({ title, templatePath, templateName, uploadPath, query: () => ({ school_id }),
- *                 done: (report) => "已导入 3 行", onImported: (report) => refresh() })
+ *                 done: (report) => "已导入 3 行", onImported: (report) => refresh(), go: "sheet.import" })
  */
 
 import { ApiError, addMessages, busy, describeProblem, download, el, fieldLabel, problemBox, showNotice, showProblem, t, upload } from "/common/common.js";
@@ -77,7 +77,7 @@ function previewTable(sheet, shownRows, errorsByRow, err) {
   return el("div", { class: "table-wrap" }, el("table", { class: "sheet-preview" }, el("thead", {}, head), el("tbody", {}, body)));
 }
 
-export function sheetImport({ title, templatePath, templateName, uploadPath, query = () => ({}), done, onImported, id }) {
+export function sheetImport({ title, templatePath, templateName, uploadPath, query = () => ({}), done, onImported, id, go = "sheet.import" }) {
   const fileInput = el("input", { type: "file", id: `${id}-file`, name: "file",
     accept: ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" });
   const status = el("div", { "aria-live": "polite" });
@@ -101,7 +101,7 @@ export function sheetImport({ title, templatePath, templateName, uploadPath, que
       const report = await upload(uploadPath, file, { query: { ...query(), dry_run: true } });
       chosen = file;
       showNotice(status, t("sheet.ok", { rows: report.rows }));
-      importButton.textContent = t("sheet.import", { rows: report.rows });
+      importButton.textContent = t(go, { rows: report.rows });
       importButton.hidden = false;
       if (sheet) {
         const data = sheet.rows.filter((r) => r.row > 1).slice(0, PREVIEW_ROWS);

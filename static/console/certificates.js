@@ -39,6 +39,7 @@ addMessages({
     "cert.promotions": "晋升",
     "cert.skipped": "未签发",
     "cert.sheet_done": "已签发 {n} 张证书。",
+    "cert.sheet_go": "签发 {rows} 张证书",
     "cert.from_results": "签发获奖证书",
     "cert.search": "证书编号、姓名",
     "cert.kind": "类别",
@@ -62,7 +63,6 @@ addMessages({
   en: {
     "cert.title": "Certificates",
     "cert.single": "Issue one skill-level certificate",
-    "cert.single_hint": "",
     "cert.sheet": "Issue from an assessment-pass spreadsheet (Excel)",
     "cert.results": "Issue award certificates from results",
     "cert.list": "Issued certificates",
@@ -84,6 +84,7 @@ addMessages({
     "cert.promotions": "Promotions",
     "cert.skipped": "Not issued",
     "cert.sheet_done": "{n} certificates issued.",
+    "cert.sheet_go": "Issue {rows} certificates",
     "cert.from_results": "Issue award certificates",
     "cert.search": "Number or name",
     "cert.kind": "Kind",
@@ -143,7 +144,7 @@ function batchCard(batch, box) {
     card.append(el("h4", { i18n: "cert.skipped" }), el("ul", {}, batch.skipped.map((s) =>
       el("li", { text: `#${s.entry_id ?? s.person_id ?? ""} ${t(`code.${s.code}`) === `code.${s.code}` ? s.message : t(`code.${s.code}`)}` }))));
   }
-  if (batch.id) card.append(el("div", { class: "row" }, zip), zipBox);
+  if (batch.id && batch.certificate_count) card.append(el("div", { class: "row" }, zip), zipBox);
   box.replaceChildren(card);
 }
 
@@ -213,7 +214,7 @@ function spreadsheetPanel(orgs) {
   return el("div", {},
     el("div", { class: "fields" }, field(issuer, "cert.issuer"), field(issuedOn, "cert.issued_on")),
     sheetImport({ id: "passes-import", title: "cert.sheet", templatePath: "/api/certificates/batches/passes-template",
-      templateName: "passes-template.xlsx", uploadPath: "/api/certificates/batches/spreadsheet",
+      templateName: "passes-template.xlsx", uploadPath: "/api/certificates/batches/spreadsheet", go: "cert.sheet_go",
       query: () => ({ issuer_id: issuer.value, issued_on: issuedOn.value }),
       done: (batch) => t("cert.sheet_done", { n: batch.certificate_count }),
       onImported: (batch) => batchCard(batch, batchBox) }),

@@ -1,5 +1,5 @@
-"""No page asks for anything outside the app: every page, signed in where it needs it, is opened and every
-request the browser makes is checked (the `session` fixture fails the test on any outside URL; it does so
+"""No page asks for anything outside the app: every page, signed in where it needs it, is opened at phone
+size (and must fit its width) and every request the browser makes is checked (the `session` fixture fails the test on any outside URL; it does so
 for every other journey too). The page files themselves name no outside URL."""
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def test_every_page_stays_inside_the_app(session, server, shot):
                 session.sign_in(page, user)
             page.wait_for_selector(".site h1")
             page.wait_for_load_state("networkidle")
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} ({user}) is {overflow}px wider than the phone's screen"
         if user:
             page.click("text=退出")
             page.wait_for_selector("#signin-form")
