@@ -82,8 +82,19 @@ class Server:
         return c
 
 
+def _require_browser():
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium fonts-noto-cjk)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (it is in the test extras)")
+    return sync_playwright
+
+
 @pytest.fixture(scope="session")
 def server():
+    _require_browser()  # no server to start when there is no browser to drive it
     tmp = Path(tempfile.mkdtemp(prefix="jineng-browser-"))
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -123,12 +134,7 @@ def chromium():
     """Chromium for one test module. Not for the whole session: Playwright's sync API keeps an event loop
     running in this thread while it is started, which would break every asyncio test collected after
     tests/browser (asyncio.run() cannot be called from a running event loop)."""
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium fonts-noto-cjk)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (it is in the test extras)")
+    sync_playwright = _require_browser()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
