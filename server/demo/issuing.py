@@ -1,10 +1,10 @@
 """Demo certificates: keys, skill-level certificates for a few graduates, award certificates (with
 promotions) from the demo county competition's published results, one revoked and one superseded.
 
-Everything goes through the issuing services, so numbers, signatures, graduate records and the audit log
-are real. PDFs are not rendered here (they render on download), so the demo loads in a moment. The demo
-``graduate`` account's person gets a skill-level certificate and, where the county results gave one, an
-award.
+Everything goes through the issuing services (``server.issuing.single``, ``.status``,
+``.from_results``), so numbers, signatures, graduate records and the audit log are real. PDFs are not
+rendered here (they render on download), so the demo loads in a moment. The demo ``graduate`` account's
+person gets a skill-level certificate and, where the county results gave one, an award.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 from server.accounts.tables import User
 from server.errors import InvalidInput
 from server.issuing import keyring
-from server.issuing import services as issuing
+from server.issuing.from_results import issue_from_results
 from server.issuing.schemas import ResultsIssueIn, SkillLevelIssueIn, SupersedeIn
+from server.issuing.single import issue_skill_level
+from server.issuing.status import change_status, supersede
 from server.people.tables import Person
 
 # (occupation code, work type, level) for the first few graduates, in order
@@ -37,15 +39,15 @@ async def load(ids: dict[str, int]) -> dict[str, int]:
     order = first + [pid for pid in people if pid not in first]
     made = []
     for pid, (code, work_type, level) in zip(order, PASSES):
-        out = await issuing.issue_skill_level(None, SkillLevelIssueIn(
+        out = await issue_skill_level(None, SkillLevelIssueIn(
             name=people.get(pid) or (await Person.select(Person.name).where(Person.id == pid).first())["name"],
             occupation_code=code, work_type=work_type, level=level, issuer_id=issuer, person_id=pid))
         made.append(out)
     counts = {"certificates": len(made), "certificates_revoked": 0, "certificates_superseded": 0}
     if len(made) >= 3:
-        await issuing.change_status(None, made[-1].id, "revoke", "演示：考核材料不实，证书撤销")
+        await change_status(None, made[-1].id, "revoke", "演示：考核材料不实，证书撤销")
         counts["certificates_revoked"] = 1
-        await issuing.supersede(None, made[-2].id, SupersedeIn(reason="演示：等级录入错误，更正为三级", level=3))
+        await supersede(None, made[-2].id, SupersedeIn(reason="演示：等级录入错误，更正为三级", level=3))
         counts["certificates_superseded"] = 1
         counts["certificates"] += 1
     # award certificates (and promotions) from the county competition's published results, if it exists
@@ -53,7 +55,7 @@ async def load(ids: dict[str, int]) -> dict[str, int]:
         if not key.startswith("event_county_"):
             continue
         try:
-            batch = await issuing.issue_from_results(None, ResultsIssueIn(event_id=event_id))
+            batch = await issue_from_results(None, ResultsIssueIn(event_id=event_id))
         except InvalidInput as exc:
             if exc.code == "results_required":  # this event's results are not published
                 continue

@@ -18,6 +18,17 @@ import datetime as _dt
 import sys
 from pathlib import Path
 
+import msgspec
+
+from scoring.results_format import decode_results
+from server.db import close_engine, prepare_engine
+from server.errors import DomainError
+from server.issuing.from_results import issue_from_results
+from server.issuing.keyring import published_keyset
+from server.issuing.passes import issue_from_spreadsheet
+from server.issuing.schemas import ResultsIssueIn
+from server.issuing.status import change_status
+
 __all__ = ["register"]
 
 
@@ -29,8 +40,6 @@ def _date(text: str) -> _dt.date:
 
 
 async def _with_db(work):
-    from server.db import close_engine, prepare_engine
-
     await prepare_engine()
     try:
         return await work()
@@ -39,8 +48,6 @@ async def _with_db(work):
 
 
 def _run(work) -> int:
-    from server.errors import DomainError
-
     try:
         asyncio.run(_with_db(work))
     except DomainError as exc:
@@ -77,8 +84,6 @@ def _passes(args: argparse.Namespace) -> int:
         return 2
 
     async def work():
-        from server.issuing.services import issue_from_spreadsheet
-
         _print_batch(await issue_from_spreadsheet(None, content, issuer_id=args.issuer, issued_on=args.issued_on,
                                                   filename=args.file.name, dry_run=args.dry_run))
 
@@ -86,10 +91,6 @@ def _passes(args: argparse.Namespace) -> int:
 
 
 def _results(args: argparse.Namespace) -> int:
-    import msgspec
-
-    from scoring.results_format import decode_results
-
     content = _read(args.file)
     if content is None:
         return 2
@@ -100,9 +101,6 @@ def _results(args: argparse.Namespace) -> int:
         return 2
 
     async def work():
-        from server.issuing.schemas import ResultsIssueIn
-        from server.issuing.services import issue_from_results
-
         _print_batch(await issue_from_results(None, ResultsIssueIn(
             event_id=args.event, results=document, issuer_id=args.issuer, issued_on=args.issued_on)))
 
@@ -112,8 +110,6 @@ def _results(args: argparse.Namespace) -> int:
 def _status(action: str):
     def handler(args: argparse.Namespace) -> int:
         async def work():
-            from server.issuing.services import change_status
-
             out = await change_status(None, args.certificate, action, args.reason)
             print(f"{out.number} is now {out.status}")
 
@@ -124,8 +120,6 @@ def _status(action: str):
 
 def _keyset(args: argparse.Namespace) -> int:
     async def work():
-        from server.issuing.keyring import published_keyset
-
         args.output.write_bytes(await published_keyset())
         print(f"wrote the published key set to {args.output}")
 

@@ -31,6 +31,7 @@ from server import locks
 from server.config import get_settings
 from server.db import lock_key, write_transaction
 from server.errors import Conflict
+from server.issuing.clock import now as _now
 from server.issuing.tables import Certificate, CertificateCounter, CertificateLabel, PublishedDocument
 
 log = logging.getLogger("jineng.issuing")
@@ -103,6 +104,24 @@ async def label_names() -> dict[str, dict[str, str]]:
     return names
 
 
+async def label_code(category: str, ref: str, name: str, code: str | None = None) -> str:
+    """The code a signed record uses for ``ref`` (an organization, occupation, work type or event) in
+    ``category``, registered with its display name on first use; a new code is the category's next counter
+    value unless ``code`` is given. Call inside ``write_transaction``."""
+    row = await CertificateLabel.select(CertificateLabel.code).where(
+        (CertificateLabel.category == category) & (CertificateLabel.ref == ref)).first()
+    if row is not None:
+        return row["code"]
+    if code is None:
+        code = str(await allocate(f"label:{category}"))
+    await CertificateLabel.insert(CertificateLabel(category=category, code=code, ref=ref, name=name,
+                                                   created_at=_now())).on_conflict(
+        target=(CertificateLabel.category, CertificateLabel.ref), action="DO NOTHING")
+    row = await CertificateLabel.select(CertificateLabel.code).where(
+        (CertificateLabel.category == category) & (CertificateLabel.ref == ref)).first()
+    return row["code"]
+
+
 _keyset_cache: tuple[bytes, KeySet] | None = None
 
 
@@ -132,10 +151,6 @@ async def allocate(scope: str) -> int:
 
 
 # --- published documents --------------------------------------------------------------------------
-
-def _now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
-
 
 def _digest(value: object) -> str:
     return hashlib.sha256(canonical_json(value)).hexdigest()
@@ -169,14 +184,16 @@ async def _store_document(kind: str, sequence: int, body: bytes, source: str, is
     return body
 
 
-class _KeySetHead(msgspec.Struct):
+class _DocumentHead(msgspec.Struct):
+    """What the stored row repeats of a published document (key set or status list)."""
+
     sequence: int
     issued_at: _dt.datetime
     next_update: _dt.datetime
 
 
 class _SignedHead(msgspec.Struct):
-    keyset: _KeySetHead
+    keyset: _DocumentHead
 
 
 async def published_keyset() -> bytes:
@@ -193,14 +210,8 @@ async def published_keyset() -> bytes:
     return await _store_document("keyset", head.sequence, body, source, head.issued_at, head.next_update)
 
 
-class _StatusHead(msgspec.Struct):
-    sequence: int
-    issued_at: _dt.datetime
-    next_update: _dt.datetime
-
-
 class _SignedStatusHead(msgspec.Struct):
-    status_list: _StatusHead
+    status_list: _DocumentHead
 
 
 async def published_status_list() -> bytes:

@@ -1,4 +1,5 @@
-"""Issuing and verification API: thin controllers over ``server.issuing.services`` and ``.verification``.
+"""Issuing and verification API: thin controllers over the issuing modules (``reads``, ``single``,
+``passes``, ``from_results``, ``status``, ``pdf``) and ``verification``.
 
 Private (organizers): issue one, a spreadsheet or an event's results; list, read, download (PDF, ZIP);
 revoke, suspend, reinstate, supersede. Private (anyone signed in): ``GET /api/me/certificates`` and the PDF
@@ -22,7 +23,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from server.config import PROJECT_ROOT
 from server.errors import InvalidInput
 from server.guards import requires_role
-from server.issuing import keyring, services, verification
+from server.issuing import from_results, keyring, passes, pdf, reads, single, verification
+from server.issuing import status as certificate_status
 from server.issuing.schemas import (
     BatchOut,
     CertificateOut,
@@ -93,19 +95,19 @@ class CertificateController(Controller):
     ) -> CertificatePage:
         """Certificates the caller may see: organizers by issuer or school region, coordinators their school's,
         graduates their own."""
-        return await services.list_certificates(principal, kind=kind, status=status, person_id=person_id,
+        return await reads.list_certificates(principal, kind=kind, status=status, person_id=person_id,
                                                 batch_id=batch_id, q=q, limit=limit, offset=offset)
 
     @post("/skill-level", status_code=201, guards=ORGANIZER)
     async def issue_skill_level(self, principal: NamedDependency[Principal],
                                 data: JSONBody[SkillLevelIssueIn]) -> CertificateOut:
         """Issue one 职业技能等级证书 to a person on record (signed, numbered, added to the graduate record)."""
-        return await services.issue_skill_level(principal, data)
+        return await single.issue_skill_level(principal, data)
 
     @get("/batches/passes-template", guards=ORGANIZER)
     async def passes_template(self) -> Response[bytes]:
         """The .xlsx template for assessment passes (身份证号, 姓名, 职业编码, 工种, 等级, 认定日期)."""
-        return _download("passes-template.xlsx", services.passes_template(), XLSX)
+        return _download("passes-template.xlsx", passes.passes_template(), XLSX)
 
     @post("/batches/spreadsheet", status_code=201, guards=ORGANIZER, request_max_body_size=UPLOAD_LIMIT,
           )
@@ -124,7 +126,7 @@ class CertificateController(Controller):
             raise InvalidInput("Upload the .xlsx file as multipart/form-data field “file”.", code="file_required",
                                field="file")
         content = await upload.read()
-        return await services.issue_from_spreadsheet(principal, content, issuer_id=issuer_id, issued_on=issued_on,
+        return await passes.issue_from_spreadsheet(principal, content, issuer_id=issuer_id, issued_on=issued_on,
                                                      filename=upload.filename or "", dry_run=dry_run)
 
     @post("/batches/results", status_code=201, guards=ORGANIZER, request_max_body_size=UPLOAD_LIMIT)
@@ -132,50 +134,50 @@ class CertificateController(Controller):
                                  data: JSONBody[ResultsIssueIn]) -> BatchOut:
         """Award certificates for an event's awarded entries (``jineng.results/1``), plus the skill-level
         certificates its promotion rules give, linked from the award certificates."""
-        return await services.issue_from_results(principal, data)
+        return await from_results.issue_from_results(principal, data)
 
     @get("/batches/{batch_id:int}", guards=ORGANIZER)
     async def get_batch(self, principal: NamedDependency[Principal], batch_id: FromPath[int]) -> BatchOut:
-        return await services.get_batch(principal, batch_id)
+        return await reads.get_batch(principal, batch_id)
 
     @get("/batches/{batch_id:int}/zip", guards=ORGANIZER)
     async def batch_zip(self, principal: NamedDependency[Principal], batch_id: FromPath[int]) -> Response[bytes]:
         """One PDF per certificate of the batch, in a ZIP (rendered by a process pool)."""
-        filename, content = await services.batch_zip(principal, batch_id)
+        filename, content = await pdf.batch_zip(principal, batch_id)
         return _download(filename, content, "application/zip")
 
     @get("/{ref:str}")
     async def get_certificate(self, principal: NamedDependency[Principal], ref: FromPath[str]) -> CertificateOut:
         """One certificate by row id, cert_id or 证书编号."""
-        return await services.get_certificate(principal, ref)
+        return await reads.get_certificate(principal, ref)
 
     @get("/{ref:str}/pdf")
     async def certificate_pdf(self, principal: NamedDependency[Principal], ref: FromPath[str]) -> Response[bytes]:
         """The certificate as an A4 PDF (graduates: their own; organizers: any in scope)."""
-        filename, content = await services.certificate_pdf(principal, ref)
+        filename, content = await pdf.certificate_pdf(principal, ref)
         return _download(filename, content, "application/pdf")
 
     @post("/{ref:str}/revoke", status_code=200, guards=ORGANIZER)
     async def revoke(self, principal: NamedDependency[Principal], ref: FromPath[str],
                      data: JSONBody[StatusChangeIn]) -> CertificateOut:
         """Revoke for good (e.g. obtained by fraud); verification shows 已撤销 with the reason."""
-        return await services.change_status(principal, ref, "revoke", data.reason)
+        return await certificate_status.change_status(principal, ref, "revoke", data.reason)
 
     @post("/{ref:str}/suspend", status_code=200, guards=ORGANIZER)
     async def suspend(self, principal: NamedDependency[Principal], ref: FromPath[str],
                       data: JSONBody[StatusChangeIn]) -> CertificateOut:
-        return await services.change_status(principal, ref, "suspend", data.reason)
+        return await certificate_status.change_status(principal, ref, "suspend", data.reason)
 
     @post("/{ref:str}/reinstate", status_code=200, guards=ORGANIZER)
     async def reinstate(self, principal: NamedDependency[Principal], ref: FromPath[str],
                         data: JSONBody[StatusChangeIn]) -> CertificateOut:
-        return await services.change_status(principal, ref, "reinstate", data.reason)
+        return await certificate_status.change_status(principal, ref, "reinstate", data.reason)
 
     @post("/{ref:str}/supersede", status_code=201, guards=ORGANIZER)
     async def supersede(self, principal: NamedDependency[Principal], ref: FromPath[str],
                         data: JSONBody[SupersedeIn]) -> CertificateOut:
         """Issue a corrected certificate; the old one becomes superseded and points to it."""
-        return await services.supersede(principal, ref, data)
+        return await certificate_status.supersede(principal, ref, data)
 
 
 class MyCertificatesController(Controller):
@@ -185,7 +187,7 @@ class MyCertificatesController(Controller):
     @get("/certificates")
     async def my_certificates(self, principal: NamedDependency[Principal]) -> list[CertificateOut]:
         """The signed-in graduate's own certificates."""
-        return await services.my_certificates(principal)
+        return await reads.my_certificates(principal)
 
 
 class VerifyController(Controller):

@@ -19,12 +19,17 @@ import os
 import secrets
 
 from certificates import CertStatus, StatusInfo, VerificationState, id_matches, names_equal, verify
+from certificates.names import CERTIFICATE_TITLES
 from certificates.record import parse_cert_id
 from server import locks
+from server.audit.tables import AuditEntry
 from server.db import lock_key, write_transaction
 from server.errors import InvalidInput, NotFound, RateLimited
 from server.issuing import keyring
+from server.issuing.clock import now as _now
 from server.issuing.codes import edition_text, normalize_verification_code
+from server.issuing.holders import id_match_pepper
+from server.issuing.rows import json_list
 from server.issuing.schemas import (
     IdMatchIn,
     IdMatchOut,
@@ -34,13 +39,7 @@ from server.issuing.schemas import (
     StatusOut,
     VerifyOut,
 )
-from server.issuing.services import TITLES, _list, id_match_pepper
 from server.issuing.tables import Certificate, VerifyAttempt
-
-
-def _now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
-
 
 # --- verdicts -------------------------------------------------------------------------------------
 
@@ -66,7 +65,7 @@ async def _link(cert_pk: int | None) -> RegistryLink | None:
                                    Certificate.status).where(Certificate.id == cert_pk).first()
     if row is None:
         return None
-    return RegistryLink(number=row["number"], title=TITLES[row["kind"]], level=row["level_name"],
+    return RegistryLink(number=row["number"], title=CERTIFICATE_TITLES[row["kind"]], level=row["level_name"],
                         status=row["status"])
 
 
@@ -74,11 +73,11 @@ async def _registry(row: dict) -> RegistryDetails:
     promoted_by = await Certificate.select(Certificate.id).where(
         Certificate.promotion_certificate == row["id"]).first()
     return RegistryDetails(
-        title=TITLES[row["kind"]], occupation_name=row["occupation_name"], work_type=row["work_type"],
+        title=CERTIFICATE_TITLES[row["kind"]], occupation_name=row["occupation_name"], work_type=row["work_type"],
         competition=row["competition_name"], edition=edition_text(row["edition"]),
-        organizers=_list(row["organizers"]), event=row["work_type"] if row["kind"] == "award" else "",
+        organizers=json_list(row["organizers"]), event=row["work_type"] if row["kind"] == "award" else "",
         group=row["group_name"], award=row["level_name"] if row["kind"] == "award" else "",
-        members=_list(row["members"]), coaches=_list(row["coaches"]),
+        members=json_list(row["members"]), coaches=json_list(row["coaches"]),
         promotion=await _link(row["promotion_certificate"]),
         promoted_by=await _link(promoted_by["id"] if promoted_by else None),
     )
@@ -102,8 +101,6 @@ def _out(result, registry: RegistryDetails | None = None, warnings: list[str] | 
 
 async def _in_audit_log(cert_id: str, digest_hex: str) -> bool:
     """Whether the audit chain (the issuance log) records this certificate's issuance with this digest."""
-    from server.audit.tables import AuditEntry
-
     return await AuditEntry.exists().where(
         (AuditEntry.action == "certificate.issued") & (AuditEntry.object_id == cert_id)
         & AuditEntry.after.like(f'%"record_digest":"{digest_hex}"%'))

@@ -188,7 +188,7 @@ async def test_passes_spreadsheet_with_a_superscript_level_is_a_row_problem(clie
 
     from certificates import KeyStore
     from server.issuing.keyring import use_keystore
-    from server.issuing.services import beijing_today
+    from server.issuing.clock import beijing_today
     from tests.server.issuing.helpers import xlsx
 
     store = KeyStore(tmp_path / "keys")

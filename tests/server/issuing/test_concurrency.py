@@ -11,7 +11,7 @@ from server.audit.tables import AuditEntry
 from server.db import write_transaction
 from server.errors import Conflict
 from server.issuing.keyring import allocate
-from server.issuing.services import CERTIFICATE_STATUS
+from server.issuing.status import CERTIFICATE_STATUS
 from server.issuing.tables import Certificate
 from tests.server.helpers import token_for
 

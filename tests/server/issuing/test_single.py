@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from certificates import contains_id_pattern, cross_check
 from certificates.numbering import parse_skill_number
 from server.audit.tables import AuditEntry
-from server.issuing.services import beijing_today
+from server.issuing.clock import beijing_today
 from tests.server.helpers import token_for
 
 

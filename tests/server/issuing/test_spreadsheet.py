@@ -7,7 +7,7 @@ import io
 import zipfile
 from datetime import timedelta
 
-from server.issuing.services import beijing_today
+from server.issuing.clock import beijing_today
 from server.issuing.tables import Certificate, CertificateCounter
 from server.people.tables import SkillLevel
 from tests.server.helpers import token_for

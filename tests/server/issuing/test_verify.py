@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from certificates import CertKind, KeySet, contains_id_pattern, format_skill_number, issue_record, sign_record, verify
 from certificates.envelope import b32decode_strict, b32encode, build_envelope, make_qr_text
 from certificates.keys import kid_of
-from server.issuing.services import beijing_today
+from server.issuing.clock import beijing_today
 from tests.server.helpers import token_for
 
 PREFIX = "HTTP://127.0.0.1:8000/C/"
