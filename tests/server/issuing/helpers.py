@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import datetime, timezone
 
 from openpyxl import Workbook
 
+from certificates import contains_id_pattern
 from server.catalog.tables import Occupation
 from server.competitions.tables import Competition, CompetitionOrganizer, Event
 from server.db import write_transaction
@@ -20,6 +22,16 @@ PROMOTION_RULES = [
     {"competition_level": "province", "awards": ["gold"], "current_levels": [2], "target": 1},
     {"competition_level": "province", "awards": ["first"], "target": 3},
 ]
+
+
+# hex digests and keys (key fingerprints, public keys: 16 or 64 hex digits) now and then hold 15 decimal
+# digits in a row, which looks like a 15-character resident ID without being anyone's
+_HEX = re.compile(r"(?<![0-9A-Za-z])(?=[0-9a-f]*[a-f])[0-9a-f]{16,}(?![0-9A-Za-z])")
+
+
+def leaks_id(text: str) -> bool:
+    """Whether public output holds anything shaped like a resident ID (hex digests and keys left out)."""
+    return contains_id_pattern(_HEX.sub("", text))
 
 
 def now():
