@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from server.access import can_manage_competition
 from server.accounts.services import load_grants
 from server.accounts.tables import User
 from server.competitions.tables import Competition, Event
@@ -23,7 +24,8 @@ from server.errors import DomainError
 from server.people.tables import Person
 from server.principal import Principal
 from server.registration import eligibility as elig
-from server.registration import services
+from server.registration import entries, review
+from server.registration.facts import event_facts, event_row, now, people_facts
 from server.registration.schemas import EntryIn, EntryPatch, PersonRef, RemarkIn
 from server.registration.tables import Entry, EntryMember
 
@@ -63,7 +65,7 @@ async def _city_competition(ids: dict[str, int]) -> dict | None:
 async def _reviewer(competition_id: int) -> Principal | None:
     for username in ("jn-edu", "jn-hrss", "admin"):
         principal = await _principal(username)
-        if principal is not None and await services.can_manage_competition(principal, competition_id):
+        if principal is not None and await can_manage_competition(principal, competition_id):
             return principal
     return None
 
@@ -89,11 +91,11 @@ async def _load(ids: dict[str, int]) -> dict[str, int]:
     reviewer = await _reviewer(competition["id"])
     if not events or reviewer is None:
         return {"entries": 0}
-    facts = [services.event_facts(await services.event_row(e["id"])) for e in events]
+    facts = [event_facts(await event_row(e["id"])) for e in events]
     # judge submissions at a moment inside the window, whatever today's date
     opens = facts[0].registration_opens
     at = opens + timedelta(days=1) if opens is not None else None
-    context = elig.Context(now=at or services.now())
+    context = elig.Context(now=at or now())
 
     # competitors of other competitions (the county one) stay free for advancement to the city events
     busy = {r["person"] for r in await EntryMember.select(EntryMember.person).where(EntryMember.role == "competitor")}
@@ -105,7 +107,7 @@ async def _load(ids: dict[str, int]) -> dict[str, int]:
             continue
         students = [p for p in await _people(school_id, "student") if p not in busy]
         teachers = await _people(school_id, "teacher")
-        people = await services.people_facts(students)
+        people = await people_facts(students)
         picks = [facts[(number - 1) % len(facts)], facts[(number + 1) % len(facts)]]
         for event in dict((e.id, e) for e in picks).values():
             size = event.max_members if event.team and event.max_members <= 3 and number % 2 else event.min_members
@@ -131,23 +133,23 @@ async def _load(ids: dict[str, int]) -> dict[str, int]:
 async def _entry(coordinator: Principal, reviewer: Principal, event: elig.EventFacts, school_id: int,
                  members: list[int], teachers: list[int], target: str, number: int, at) -> None:
     team_name = f"{number}号代表队" if event.team else None
-    out = await services.create_entry(coordinator, EntryIn(
+    out = await entries.create_entry(coordinator, EntryIn(
         event_id=event.id, school_id=school_id, team_name=team_name,
         members=[PersonRef(person_id=p) for p in members], coaches=[PersonRef(person_id=c) for c in teachers[:1]]))
     if target == "draft":
         return
-    await services.submit(coordinator, out.id, at=at)
+    await entries.submit(coordinator, out.id, at=at)
     if target in ("returned", "resubmitted"):
-        await services.return_entry(reviewer, out.id, RETURN_REMARKS)
+        await review.return_entry(reviewer, out.id, RETURN_REMARKS)
         if target == "resubmitted":
             # the school answers the remarks: another coach, and a corrected team name
-            await services.update_entry(coordinator, out.id, EntryPatch(
+            await entries.update_entry(coordinator, out.id, EntryPatch(
                 coaches=[PersonRef(person_id=c) for c in teachers[1:2] or teachers[:1]],
                 **({"team_name": f"{number}号代表队（补正）"} if event.team else {})))
-            await services.submit(coordinator, out.id, at=at)
+            await entries.submit(coordinator, out.id, at=at)
     elif target == "approved":
-        await services.approve(reviewer, out.id, "资格审核通过。")
+        await review.approve(reviewer, out.id, "资格审核通过。")
     elif target == "declined":
-        await services.decline(reviewer, out.id, DECLINE_REASONS[number % len(DECLINE_REASONS)])
+        await review.decline(reviewer, out.id, DECLINE_REASONS[number % len(DECLINE_REASONS)])
     elif target == "withdrawn":
-        await services.withdraw(coordinator, out.id, WITHDRAW_REASONS[number % len(WITHDRAW_REASONS)])
+        await entries.withdraw(coordinator, out.id, WITHDRAW_REASONS[number % len(WITHDRAW_REASONS)])

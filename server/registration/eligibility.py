@@ -19,7 +19,7 @@ Rules, in the order they are reported:
    prior national winner of the same occupation (when the event excludes them);
 6. the school's quota of places in the event is not exhausted.
 
-``server.registration.services.gather`` collects the facts from the database.
+``server.registration.facts.gather`` collects the facts from the database.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""Entries as spreadsheets: the per-event .xlsx template, the all-or-nothing import, and the exports of
-entries and of review status (.xlsx or .csv).
+"""Entries as spreadsheets: the all-or-nothing import of a filled template (``templates``), and the exports
+of entries and of review status (.xlsx or .csv).
 
 Import: one row per entry (team name, competitors' and coaches' resident IDs and names). Every row is
 checked against the event (team size, coaches), the school's roster (IDs known, names matching, coaches
 are teachers), the rest of the file (nobody in two rows, team names unique) and the database (nobody
 already in an open entry of the event). Only a file without a single problem is written: draft entries
-(``source = "import"``), inserted with multi-row statements in one transaction, one audit entry for the import. The school
-then submits the drafts, which runs the full eligibility check.
+(``source = "import"``), inserted with multi-row statements in one transaction, one audit entry for the
+import. The school then submits the drafts, which runs the full eligibility check.
 
 Exports show resident IDs masked (first 3 + last 4) unless the caller is staff authorized for the school.
 """
@@ -23,13 +23,16 @@ from server.people.bulk import bulk_insert
 from server.people.services import school_row, sees_full_id
 from server.people.tables import Person
 from server.principal import Principal
-from server.registration import services
+from server.registration.eligibility import CHINA_TIME
+from server.registration.entries import acting_school, check_event_takes_drafts
+from server.registration.facts import chunks, event_row, now
+from server.registration.lifecycle import FINAL
+from server.registration.queries import entry_conditions, entry_select, members_of, remarks_of, review_conditions
 from server.registration.schemas import EntryImportReport
 from server.registration.tables import Entry, EntryMember
+from server.registration.templates import entry_columns
 from server.spreadsheets import (
-    Column,
     ErrorList,
-    build_template,
     read_sheet,
     resident_id_cell,
     write_csv,
@@ -42,44 +45,9 @@ STATUS_LABELS = {"draft": "草稿", "submitted": "已提交", "returned": "已�
 ROLE_LABELS = {"competitor": "选手", "coach": "指导教师"}
 
 
-def entry_columns(event: dict) -> list[Column]:
-    cols: list[Column] = []
-    if event["team"]:
-        cols.append(Column("team_name", "队名", required=True, width=16, note="the team's name, unique in the file"))
-    for i in range(1, (event["max_members"] or 1) + 1):
-        need = i <= (event["min_members"] or 1)
-        cols.append(Column(f"member_{i}_resident_id", f"选手{i}身份证号", required=need, width=22,
-                           note="a student on your school's roster (import the roster first)"))
-        cols.append(Column(f"member_{i}_name", f"选手{i}姓名", width=10, note="checked against the roster"))
-    for j in range(1, (event["max_coaches"] or 0) + 1):
-        cols.append(Column(f"coach_{j}_resident_id", f"指导教师{j}身份证号", width=22,
-                           note="a teacher of your school"))
-        cols.append(Column(f"coach_{j}_name", f"指导教师{j}姓名", width=10))
-    return cols
-
-
-async def template(event_id: int) -> tuple[bytes, str]:
-    event = await services.event_row(event_id)
-    kind = "团体赛 team" if event["team"] else "个人赛 individual"
-    content = build_template(
-        f"{event['competition_name']} — {event['name']} ({event['code']}) 报名导入模板 entry import template",
-        entry_columns(event),
-        instructions=[
-            f"Event: {event['name']} ({kind}); competitors per entry: {event['min_members']}–{event['max_members']}; "
-            f"coaches: at most {event['max_coaches']}"
-            + (f"; places per school: {event['quota_per_school']}" if event["quota_per_school"] else "") + ".",
-            "One entry per row in the sheet 'data', from row 2; keep the header row. Resident IDs as text.",
-            "Everyone must already be on your school's roster; coaches must be teachers.",
-            "The import is all or nothing and creates draft entries; submit them afterwards (eligibility is "
-            "checked at submission).",
-        ],
-    )
-    return content, f"entries-template-{event['code']}.xlsx"
-
-
 async def _people_by_resident_id(ids: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
-    for part in services.chunks(ids):
+    for part in chunks(ids):
         for r in await Person.select(Person.id, Person.name, Person.school, Person.status, Person.resident_id).where(
             Person.resident_id.is_in(list(part))
         ):
@@ -90,12 +58,12 @@ async def _people_by_resident_id(ids: list[str]) -> dict[str, dict]:
 async def _open_entries_of(event_id: int, person_ids: list[int]) -> dict[int, tuple[int, str]]:
     """Competitors already in a draft or place-holding entry of the event: person -> (entry, status)."""
     found: dict[int, tuple[int, str]] = {}
-    for part in services.chunks(person_ids):
+    for part in chunks(person_ids):
         for r in await EntryMember.select(
             EntryMember.person, EntryMember.entry, EntryMember.entry.status.as_alias("status")
         ).where(
             (EntryMember.event == event_id) & (EntryMember.role == "competitor")
-            & EntryMember.person.is_in(list(part)) & EntryMember.entry.status.not_in(list(services.FINAL))
+            & EntryMember.person.is_in(list(part)) & EntryMember.entry.status.not_in(list(FINAL))
         ):
             found[r["person"]] = (r["entry"], r["status"])
     return found
@@ -103,10 +71,10 @@ async def _open_entries_of(event_id: int, person_ids: list[int]) -> dict[int, tu
 
 async def import_entries(principal: Principal, event_id: int, school_id: int | None, content: bytes, *,
                          dry_run: bool) -> EntryImportReport:
-    school = services.acting_school(principal, school_id)
+    school = acting_school(principal, school_id)
     await school_row(school)
-    event = await services.event_row(event_id)
-    services.check_event_takes_drafts(event)
+    event = await event_row(event_id)
+    check_event_takes_drafts(event)
     columns = entry_columns(event)
     sheet = read_sheet(content, columns, what="entry file")
     errors = ErrorList(sheet, columns)
@@ -154,7 +122,7 @@ async def import_entries(principal: Principal, event_id: int, school_id: int | N
     if event["team"]:
         existing_teams = {
             r["team_name"] for r in await Entry.select(Entry.team_name).where(
-                (Entry.event == event_id) & (Entry.school == school) & Entry.status.not_in(list(services.FINAL))
+                (Entry.event == event_id) & (Entry.school == school) & Entry.status.not_in(list(FINAL))
             ) if r["team_name"]
         }
 
@@ -219,7 +187,7 @@ async def import_entries(principal: Principal, event_id: int, school_id: int | N
 
 
 async def _insert(principal: Principal, event_id: int, school_id: int, parsed: list[dict], digest: str) -> list[int]:
-    stamp = services.now()
+    stamp = now()
     async with write_transaction():
         inserted = await bulk_insert(
             Entry, ("event", "school", "team_name", "status", "source", "source_detail", "created_by", "created_at",
@@ -252,19 +220,19 @@ REVIEW_HEADERS = ["报名编号 entry_id", "赛项代码 event_code", "赛项 ev
 
 
 async def _rows(conditions: list) -> list[dict]:
-    query = services.entry_select().order_by(Entry.event).order_by(Entry.school).order_by(Entry.id)
+    query = entry_select().order_by(Entry.event).order_by(Entry.school).order_by(Entry.id)
     for cond in conditions:
         query = query.where(cond)
     return await query.limit(EXPORT_LIMIT)
 
 
 def _when(value) -> str:
-    return value.astimezone(services.elig.CHINA_TIME).strftime("%Y-%m-%d %H:%M") if value else ""
+    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 async def entry_rows(principal: Principal, conditions: list) -> list[list[Any]]:
     entries = await _rows(conditions)
-    members = await services.members_of([e["id"] for e in entries])
+    members = await members_of([e["id"] for e in entries])
     out = []
     for e in entries:
         full = sees_full_id(principal, e["school_path"])
@@ -281,8 +249,8 @@ async def entry_rows(principal: Principal, conditions: list) -> list[list[Any]]:
 async def review_rows(principal: Principal, conditions: list) -> list[list[Any]]:
     entries = await _rows(conditions)
     ids = [e["id"] for e in entries]
-    members = await services.members_of(ids)
-    remarks = await services.remarks_of(ids)
+    members = await members_of(ids)
+    remarks = await remarks_of(ids)
     out = []
     for e in entries:
         ms = members.get(e["id"], [])
@@ -303,13 +271,13 @@ def encode(headers: list[str], rows: list[list[Any]], fmt: str, sheet: str) -> b
 
 
 async def export_entries(principal: Principal, *, fmt: str, **filters) -> bytes:
-    conditions = await services.entry_conditions(principal, **filters)
+    conditions = await entry_conditions(principal, **filters)
     return encode(ENTRY_HEADERS, await entry_rows(principal, conditions), fmt, "entries")
 
 
 async def export_review(principal: Principal, *, fmt: str, competition_id: int | None, event_id: int | None,
                         school_id: int | None, status: str | None) -> bytes:
-    conditions = await services.review_conditions(principal, competition_id=competition_id, event_id=event_id,
+    conditions = await review_conditions(principal, competition_id=competition_id, event_id=event_id,
                                                   school_id=school_id)
     if status:
         conditions.append(Entry.status == status)

@@ -1,7 +1,7 @@
 """Registration API: schools' entries (/api/entries) and the organizers' review queue (/api/review).
 
-Controllers only translate HTTP to service calls; every rule lives in ``services``, ``eligibility`` and
-``excel``.
+Controllers only translate HTTP to service calls; every rule lives in ``entries`` (create, edit, submit,
+withdraw), ``review``, ``queries`` (reads and lists), ``templates`` and ``excel`` (spreadsheets).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
 from server.params import Limit, Offset
 from server.principal import Principal
-from server.registration import excel, services
+from server.registration import entries, excel, queries, review, templates
 from server.registration.schemas import (
     ApproveIn,
     BulkApproveIn,
@@ -57,18 +57,18 @@ class EntryController(Controller):
     ) -> EntryPage:
         """Entries the caller may see: own school's (drafts included); for organizers, non-draft entries of
         their competitions or region. Resident IDs masked unless the caller is staff for the school."""
-        return await services.list_entries(principal, competition_id=competition_id, event_id=event_id,
+        return await queries.list_entries(principal, competition_id=competition_id, event_id=event_id,
                                            status=status, school_id=school_id, source=source, limit=limit,
                                            offset=offset)
 
     @post("/", status_code=201)
     async def create_entry(self, principal: NamedDependency[Principal], data: JSONBody[EntryIn]) -> EntryOut:
         """Create a draft entry of the coordinator's school with competitors and coaches from its roster."""
-        return await services.create_entry(principal, data)
+        return await entries.create_entry(principal, data)
 
     @get("/{entry_id:int}")
     async def get_entry(self, principal: NamedDependency[Principal], entry_id: FromPath[int]) -> EntryOut:
-        return await services.get_entry(principal, entry_id)
+        return await queries.get_entry(principal, entry_id)
 
     @patch("/{entry_id:int}")
     async def update_entry(
@@ -76,12 +76,12 @@ class EntryController(Controller):
     ) -> EntryOut:
         """Edit a draft or returned entry (team name, competitors, coaches); send ``version`` to refuse
         overwriting someone else's change."""
-        return await services.update_entry(principal, entry_id, data)
+        return await entries.update_entry(principal, entry_id, data)
 
     @get("/{entry_id:int}/eligibility")
     async def eligibility(self, principal: NamedDependency[Principal], entry_id: FromPath[int]) -> EligibilityOut:
         """What submitting now would say: every problem with its code, field and explanation."""
-        return await services.check_eligibility(principal, entry_id)
+        return await queries.check_eligibility(principal, entry_id)
 
     @post("/{entry_id:int}/submit", status_code=200)
     async def submit(
@@ -89,7 +89,7 @@ class EntryController(Controller):
     ) -> EntryOut:
         """Submit a draft (→ submitted) or a returned entry (→ resubmitted). Refusals list every problem
         in ``errors`` (code, field, message)."""
-        return await services.submit(principal, entry_id, data.version if data else None)
+        return await entries.submit(principal, entry_id, data.version if data else None)
 
     @post("/{entry_id:int}/withdraw", status_code=200)
     async def withdraw(
@@ -97,12 +97,12 @@ class EntryController(Controller):
     ) -> WithdrawOut:
         """Withdraw an entry (any state but declined/withdrawn; approved ones until the competition runs).
         An advancement entry's place is offered to the next qualifier."""
-        return await services.withdraw(principal, entry_id, data.reason, data.version)
+        return await entries.withdraw(principal, entry_id, data.reason, data.version)
 
     @get("/template", media_type=XLSX_MEDIA_TYPE)
     async def template(self, principal: NamedDependency[Principal], event_id: FromQuery[int]) -> Response[bytes]:
         """The .xlsx entry template of an event (team name, competitors' and coaches' IDs and names)."""
-        content, filename = await excel.template(event_id)
+        content, filename = await templates.template(event_id)
         return download(content, filename)
 
     @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT)
@@ -151,7 +151,7 @@ class ReviewController(Controller):
         offset: FromQuery[Offset] = 0,
     ) -> ReviewPage:
         """The review queue of a competition (or one event) the caller organizes, with counts per status."""
-        return await services.review_queue(principal, competition_id=competition_id, event_id=event_id,
+        return await queries.review_queue(principal, competition_id=competition_id, event_id=event_id,
                                            status=status, school_id=school_id, limit=limit, offset=offset)
 
     @post("/{entry_id:int}/return", status_code=200)
@@ -159,20 +159,20 @@ class ReviewController(Controller):
         self, principal: NamedDependency[Principal], entry_id: FromPath[int], data: JSONBody[ReturnIn]
     ) -> EntryOut:
         """Return an entry to its school with remarks on specific fields."""
-        return await services.return_entry(principal, entry_id, data.remarks)
+        return await review.return_entry(principal, entry_id, data.remarks)
 
     @post("/{entry_id:int}/approve", status_code=200)
     async def approve(
         self, principal: NamedDependency[Principal], entry_id: FromPath[int], data: JSONBody[ApproveIn | None] = None
     ) -> EntryOut:
-        return await services.approve(principal, entry_id, data.note if data else "")
+        return await review.approve(principal, entry_id, data.note if data else "")
 
     @post("/{entry_id:int}/decline", status_code=200)
     async def decline(
         self, principal: NamedDependency[Principal], entry_id: FromPath[int], data: JSONBody[DeclineIn]
     ) -> EntryOut:
         """Decline an entry with a reason the school sees."""
-        return await services.decline(principal, entry_id, data.reason)
+        return await review.decline(principal, entry_id, data.reason)
 
     @post("/approve", status_code=200)
     async def bulk_approve(
@@ -180,7 +180,7 @@ class ReviewController(Controller):
     ) -> BulkApproveOut:
         """Approve several entries: all or nothing. If any cannot be approved (not found, not in review,
         competition started) none is, and 409 ``bulk_approve_refused`` lists each refusal in ``errors``."""
-        return await services.bulk_approve(principal, data.entry_ids, data.note)
+        return await review.bulk_approve(principal, data.entry_ids, data.note)
 
     @get("/export")
     async def export(

@@ -151,8 +151,9 @@ class EligibilityOut(msgspec.Struct):
 
 class WithdrawOut(msgspec.Struct):
     entry: EntryOut
-    # what the advancement domain did for a withdrawn advancement entry (a replacement offered, or none)
-    replacement: dict | None = None
+    # for a withdrawn advancement entry: the entry the results domain created to offer the place to the
+    # next qualifier (its answer to ``registration.entry_withdrawn``), or None
+    replacement: int | None = None
 
 
 class BulkApproveOut(msgspec.Struct):

@@ -7,7 +7,11 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from server.db import write_transaction
+from server.errors import Conflict
 from server.registration import eligibility as e
+from server.registration.facts import now
+from server.registration.tables import Entry, EntryMember
 from tests.server.registration.support import DEFAULT_RULES, add_people, draft, make_event, submit
 
 NOW = datetime(2026, 5, 1, 9, 0, tzinfo=timezone.utc)
@@ -210,11 +214,6 @@ async def test_one_entry_per_person_per_event_through_the_api(client, reg):
 
 async def test_the_database_refuses_a_second_active_entry(client, reg):
     """The partial unique index holds even if a service forgot the rule (both engines)."""
-    from server.db import write_transaction
-    from server.errors import Conflict
-    from server.registration.services import now
-    from server.registration.tables import Entry, EntryMember
-
     a = reg.students["school_a"]
     school = reg.world.orgs["school_a"]
 

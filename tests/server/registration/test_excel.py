@@ -7,8 +7,16 @@ import io
 
 from openpyxl import load_workbook
 
+from server.people.tables import Person
 from server.registration.tables import Entry, EntryMember
-from tests.server.registration.support import FULL_ID, draft, read_xlsx, submit, upload, xlsx
+from tests.server.registration.support import (
+    FULL_ID,
+    draft,
+    read_xlsx,
+    submit,
+    upload,
+    xlsx,
+)
 
 HEADER = ["队名 (team_name)", "选手1身份证号 (member_1_resident_id)", "选手1姓名 (member_1_name)",
           "选手2身份证号 (member_2_resident_id)", "选手2姓名 (member_2_name)",
@@ -17,8 +25,6 @@ HEADER = ["队名 (team_name)", "选手1身份证号 (member_1_resident_id)", "�
 
 
 async def names(reg, ids):
-    from server.people.tables import Person
-
     rows = await Person.select(Person.id, Person.name).where(Person.id.is_in(list(ids)))
     return {r["id"]: r["name"] for r in rows}
 
@@ -203,3 +209,4 @@ async def test_review_status_export(client, reg):
     assert not FULL_ID.search(r.content.decode("utf-8-sig"))
     denied = await client.get(f"/api/review/export?competition_id={reg.competition_id}", headers=reg.tokens["coord_a"])
     assert denied.status_code == 403
+

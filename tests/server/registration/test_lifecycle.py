@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
+from server import events
+from server.competitions.tables import Competition
+from server.errors import Conflict
+from server.registration.entries import WITHDRAWN
+from server.registration.facts import now
 from server.registration.tables import Entry, EntryMember
 from tests.server.registration.support import FULL_ID, draft, submit
 
@@ -98,8 +100,6 @@ async def test_withdraw_from_every_open_state(client, reg):
 
 
 async def test_approved_entry_cannot_be_withdrawn_once_the_competition_runs(client, reg):
-    from server.competitions.tables import Competition
-
     a = reg.students["school_a"]
     eid = (await draft(client, reg, "coord_a", reg.individual, [a[0]]))["id"]
     await submit(client, reg, "coord_a", eid)
@@ -167,7 +167,11 @@ async def test_review_queue_filters_and_counts(client, reg):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["total"] == 2 and body["counts"]["submitted"] == 1 and body["counts"]["approved"] == 1
-    assert not FULL_ID.search(r.text) or True  # organizers in scope see full IDs (checked elsewhere)
+    assert body["counts"] == {"submitted": 1, "returned": 0, "resubmitted": 0, "approved": 1, "declined": 0,
+                              "withdrawn": 0}
+    # the organizer in scope sees the full resident IDs of both schools
+    assert {m["resident_id"] for e in body["items"] for m in e["members"]} == {
+        reg.resident_ids[a[0]], reg.resident_ids[b[0]]}
     r = await client.get(f"/api/review?competition_id={reg.competition_id}&status=submitted", headers=org)
     assert [e["id"] for e in r.json()["items"]] == [ea]
     r = await client.get(f"/api/review?event_id={reg.individual}&school_id={reg.world.orgs['school_b']}", headers=org)
@@ -245,40 +249,52 @@ async def test_coordinator_responses_never_show_a_full_resident_id(client, reg):
 
 
 async def test_withdrawing_an_advancement_entry_offers_the_place(client, reg, monkeypatch):
-    """The advancement domain's ``offer_replacement`` runs after the withdrawal is recorded."""
-    from server.registration.services import now
-
-    a = reg.students["school_a"]
+    """The withdrawal emits ``registration.entry_withdrawn`` inside its transaction, after the status change;
+    the first answer that is not None is the response's replacement and goes into the audit entry."""
     rows = await Entry.insert(Entry(event=reg.individual, school=reg.world.orgs["school_a"], status="approved",
                                     source="advancement", source_detail="top 3 of 县赛", created_at=now(),
                                     updated_at=now())).returning(Entry.id)
     eid = rows[0]["id"]
-    await EntryMember.insert(EntryMember(entry=eid, event=reg.individual, person=a[0], role="competitor", active=True))
+    await EntryMember.insert(EntryMember(entry=eid, event=reg.individual, person=reg.students["school_a"][0],
+                                         role="competitor", active=True))
     calls = []
 
-    async def offer_replacement(entry_id, principal):
-        status = (await Entry.select(Entry.status).where(Entry.id == entry_id).first())["status"]
-        calls.append((entry_id, principal.username, status))
-        return {"offered_to_entry": 4242}
+    async def silent(principal, **facts):
+        return None
 
-    try:
-        import server.competitions.advancement as advancement
-        monkeypatch.setattr(advancement, "offer_replacement", offer_replacement, raising=False)
-    except ImportError:
-        fake = types.ModuleType("server.competitions.advancement")
-        fake.offer_replacement = offer_replacement
-        monkeypatch.setitem(sys.modules, "server.competitions.advancement", fake)
+    async def offer(principal, *, entry_id, source, competition_id, event_id):
+        status = (await Entry.select(Entry.status).where(Entry.id == entry_id).first())["status"]
+        calls.append((entry_id, source, competition_id, event_id, principal.username, status))
+        return 4242
+
+    monkeypatch.setitem(events._handlers, WITHDRAWN, [silent, offer])
     r = await client.post(f"/api/entries/{eid}/withdraw", headers=reg.tokens["coord_a"], json={"reason": "升学"})
     assert r.status_code == 200, r.text
-    assert calls == [(eid, "coord_a", "withdrawn")]
-    assert r.json()["replacement"] == {"offered_to_entry": 4242}
+    assert calls == [(eid, "advancement", reg.competition_id, reg.individual, "coord_a", "withdrawn")]
+    assert r.json()["replacement"] == 4242
+    r = await client.get(f"/api/audit?object_type=entry&object_id={eid}", headers=reg.tokens["admin"])
+    assert r.json()[0]["action"] == "entry.withdrawn" and '"replacement":4242' in r.json()[0]["after"]
+
+
+async def test_a_refusing_withdrawal_handler_rolls_the_withdrawal_back(client, reg, monkeypatch):
+    a = reg.students["school_a"]
+    eid = (await draft(client, reg, "coord_a", reg.individual, [a[0]]))["id"]
+    await submit(client, reg, "coord_a", eid)
+
+    async def refuse(principal, **facts):
+        raise Conflict("Not now.", code="not_now")
+
+    monkeypatch.setitem(events._handlers, WITHDRAWN, [refuse])
+    r = await client.post(f"/api/entries/{eid}/withdraw", headers=reg.tokens["coord_a"], json={"reason": "调整"})
+    assert r.status_code == 409 and r.json()["code"] == "not_now"
+    assert (await Entry.select(Entry.status).where(Entry.id == eid).first())["status"] == "submitted"
+    assert await EntryMember.exists().where((EntryMember.entry == eid) & (EntryMember.active == True))  # noqa: E712
+    assert await audit_actions(client, reg, eid) == ["entry.created", "entry.submitted"]
 
 
 async def test_withdrawing_an_advancement_entry_with_the_real_advancement_service(client, reg):
-    """With the competitions domain's own ``offer_replacement``: nothing to offer here (no source entry),
-    and the withdrawal still succeeds in one piece."""
-    from server.registration.services import now
-
+    """With the handlers the app registers (the results domain's replacement offer): nothing to offer
+    here (no source entry), and the withdrawal still succeeds in one piece."""
     rows = await Entry.insert(Entry(event=reg.individual, school=reg.world.orgs["school_a"], status="submitted",
                                     source="advancement", created_at=now(), updated_at=now())).returning(Entry.id)
     eid = rows[0]["id"]
