@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from server.catalog.schemas import OccupationCode, OccupationOut
+
 Level = Literal["school", "county", "city", "province", "national"]
 Status = Literal["draft", "registration_open", "registration_closed", "running", "results_published", "archived"]
 OrganizerRole = Literal["host", "organizer", "co_organizer"]
@@ -23,9 +25,6 @@ PersonStatus = Literal["student", "graduate"]
 Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647, description="a record id")]
 Name = Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
 Year = Annotated[int, msgspec.Meta(ge=2000, le=2100)]
-OccupationCode = Annotated[
-    str, msgspec.Meta(pattern=r"^[1-8]-\d{2}-\d{2}-\d{2}$", description="国家职业分类大典 code, e.g. 6-31-01-03")
-]
 EventCode = Annotated[str, msgspec.Meta(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
 Moment = Annotated[datetime, msgspec.Meta(tz=True, description="ISO 8601 with a time zone offset")]
@@ -48,8 +47,7 @@ class EligibilityRules(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
       ``technical`` 技工院校); ``None`` allows both.
     - Prior national winners: with ``exclude_prior_national_winners``, a person who already won an award
       at a national-level competition in an event of the same occupation (same 大典 code) may not enter
-      (the people domain's ``AwardRecord`` rows answer this, publishing results adds them; and
-      ``server.competitions.services.prior_national_winners`` answers from published results).
+      (the people domain's ``AwardRecord`` rows answer this: publishing results records every award there).
     - Coaches are not subject to these rules (they are teachers).
     """
 
@@ -61,32 +59,6 @@ class EligibilityRules(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     school_types: list[SchoolType] | None = None
     exclude_prior_national_winners: bool = False
     notes: Annotated[str, msgspec.Meta(max_length=1000)] = ""
-
-
-# --- occupation catalog ---------------------------------------------------------------------------
-
-class OccupationOut(msgspec.Struct):
-    id: int
-    code: str
-    name: str
-    work_type: str  # "" = the occupation itself
-    major_group: str
-    # skill levels the national standard defines (5 = 五级/初级工 … 1 = 一级/高级技师); [] = not confirmed
-    levels: list[int]
-    pinyin_initials: str
-    local: bool  # added by an organizer, not from the bundled catalog
-    source: str
-
-
-class OccupationIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A local catalog entry: an occupation or work type the bundled catalog lacks."""
-
-    code: OccupationCode
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
-    work_type: Annotated[str, msgspec.Meta(max_length=60)] = ""
-    major_group: Annotated[str, msgspec.Meta(max_length=60)] = ""
-    levels: Annotated[list[Annotated[int, msgspec.Meta(ge=1, le=5)]], msgspec.Meta(max_length=5)] = []
-    source: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
 # --- competitions ---------------------------------------------------------------------------------
@@ -186,7 +158,7 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     """Only the fields sent change; ``null`` clears an optional field. Which fields may still change
-    depends on the competition's status (see ``server.competitions.services.FROZEN_FROM``)."""
+    depends on the competition's status (see ``server.competitions.events.FROZEN_FROM``)."""
 
     code: EventCode | msgspec.UnsetType = msgspec.UNSET
     name: Name | msgspec.UnsetType = msgspec.UNSET
@@ -206,9 +178,6 @@ class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     promotion_rules: list[Rules] | None | msgspec.UnsetType = msgspec.UNSET
     advancement_rules: Rules | None | msgspec.UnsetType = msgspec.UNSET
     eligibility: EligibilityRules | None | msgspec.UnsetType = msgspec.UNSET
-
-
-ResultsStatus = Literal["none", "imported", "published"]
 
 
 class EventOut(msgspec.Struct):
@@ -232,113 +201,5 @@ class EventOut(msgspec.Struct):
     promotion_rules: list[Rules] | None
     advancement_rules: Rules | None
     eligibility: EligibilityRules | None
-    results_status: ResultsStatus
     created_at: datetime
     updated_at: datetime
-
-
-# --- results --------------------------------------------------------------------------------------
-
-class ResultLineOut(msgspec.Struct):
-    """One entry's result as organizers see it (entry ids included)."""
-
-    row: int
-    entry_id: int
-    school_id: int
-    school_name: str
-    team_name: str | None
-    members: list[str]
-    status: str
-    rank: int | None
-    total: str | None
-    total_exact: str | None
-    award: str | None
-    award_name: str | None
-    eligible: bool
-    withdrawn: bool
-
-
-class EventResultsOut(msgspec.Struct):
-    event_id: int
-    status: Literal["imported", "published"]
-    source: str
-    digest: str
-    entry_count: int
-    imported_at: datetime
-    published_at: datetime | None
-    lines: list[ResultLineOut]
-
-
-class PublicResultLine(msgspec.Struct):
-    """A published result line: names and schools only, no ids of any kind."""
-
-    rank: int | None
-    total: str | None
-    award: str | None
-    award_name: str | None
-    school: str
-    team_name: str | None
-    members: list[str]
-    coaches: list[str]
-
-
-class PublicEventResults(msgspec.Struct):
-    competition: str
-    competition_level: Level
-    year: int
-    event: str
-    event_code: str
-    occupation: str | None
-    work_type: str
-    group: Group
-    track: Track
-    published_at: datetime
-    lines: list[PublicResultLine]
-
-
-class PublicEventSummary(msgspec.Struct):
-    event_id: int
-    code: str
-    name: str
-    published_at: datetime
-    entries: int
-
-
-class PublicCompetitionResults(msgspec.Struct):
-    competition: str
-    level: Level
-    year: int
-    edition: int | None
-    organizers: list[str]
-    events: list[PublicEventSummary]
-
-
-# --- advancement ----------------------------------------------------------------------------------
-
-QualifierOutcome = Literal["created", "existing", "would_create", "skipped"]
-
-
-class QualifierOut(msgspec.Struct):
-    source_entry_id: int
-    rank: int | None
-    total: str | None
-    school_id: int
-    school_name: str
-    outcome: QualifierOutcome
-    entry_id: int | None  # the entry in the parent competition's event
-    reason: str = ""
-
-
-class AdvancementOut(msgspec.Struct):
-    competition_id: int
-    event_id: int
-    parent_competition_id: int
-    parent_event_id: int
-    dry_run: bool
-    # scoring/'s advancement status: final | needs_decision (a per-school cap falls inside a tie)
-    status: str
-    quota: int
-    basis: list[str]
-    notes: list[str]
-    qualifiers: list[QualifierOut]
-    created: int

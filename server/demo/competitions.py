@@ -2,8 +2,8 @@
 社会保障局, registration open) feeding the 2027 山东省职业院校技能大赛, and a finished 2026 曲阜市 county
 competition with published results whose qualifiers can be advanced to the city competition.
 
-Everything goes through the competitions services (so the audit log records it) and the county results
-are computed from marks by the scoring core. Deterministic (seeded). Adds to ``ids``:
+Everything goes through the competitions and results services (so the audit log records it) and the
+county results are computed from marks by the scoring core. Deterministic (seeded). Adds to ``ids``:
 ``competition_province``, ``competition_city``, ``competition_county`` and ``event_<competition>_<code>``
 (e.g. ``event_city_DG``) for the registration demo that follows.
 """
@@ -16,12 +16,14 @@ from datetime import datetime, timedelta, timezone
 
 import msgspec
 
-from server.competitions import results, services
+from server.competitions import competitions, events
 from server.competitions.schemas import CompetitionIn, EventIn, OrganizerIn
 from server.db import write_transaction
 from server.organizations.tables import Organization
 from server.people.tables import Person
 from server.registration.tables import Entry, EntryMember
+from server.results import handlers as results_handlers  # noqa: F401  (the step to results_published publishes)
+from server.results import importing
 
 CST = timezone(timedelta(hours=8))
 
@@ -117,7 +119,7 @@ def _event(code, name, occupation, work_type, team, size, rules, *, promotion, a
 
 
 async def _competition(name, level, year, edition, organizers, parent_id=None, description="") -> int:
-    out = await services.create_competition(None, CompetitionIn(
+    out = await competitions.create_competition(None, CompetitionIn(
         name=name, level=level, year=year, edition=edition, parent_id=parent_id, description=description,
         organizers=[OrganizerIn(organization_id=o, role=r) for o, r in organizers]))
     return out.id
@@ -193,7 +195,7 @@ async def load(ids: dict[str, int]) -> dict[str, int]:
         [(ids["sd_edu"], "host"), (ids["sd_hrss"], "host")],
         description="省教育厅、省人力资源社会保障厅联合主办；各市选拔赛前三名（每校不超过2个）晋级。")
     for code, name, occupation, work_type, team, size, rules in EVENTS:
-        await services.create_event(None, province, _event(
+        await events.create_event(None, province, _event(
             code, name, occupation, work_type, team, size, rules, promotion=PROVINCE_PROMOTION,
             advancement=None, opens="2027-01-04T09:00:00+08:00", closes="2027-02-28T17:00:00+08:00", quota=None))
     ids["competition_province"] = province
@@ -206,11 +208,11 @@ async def load(ids: dict[str, int]) -> dict[str, int]:
                     "各赛项前三名晋级2027年山东省职业院校技能大赛。")
     city_advancement = {"top_n": 3, "per_school_cap": 2, "ties": "together"}
     for code, name, occupation, work_type, team, size, rules in EVENTS:
-        made = await services.create_event(None, city, _event(
+        made = await events.create_event(None, city, _event(
             code, name, occupation, work_type, team, size, rules, promotion=CITY_PROMOTION,
             advancement=city_advancement, opens="2026-11-01T09:00:00+08:00", closes="2026-12-20T17:00:00+08:00"))
         ids[f"event_city_{code}"] = made.id
-    await services.transition(None, city, "registration_open", reason="报名通知已发布")
+    await competitions.transition(None, city, "registration_open", reason="报名通知已发布")
     ids["competition_city"] = city
 
     # 2026 曲阜市 (county): finished, results published; its top three per event may advance to the city
@@ -224,24 +226,24 @@ async def load(ids: dict[str, int]) -> dict[str, int]:
     for code, name, occupation, work_type, team, size, rules in EVENTS:
         if code not in ("DG", "QCWX"):
             continue
-        made = await services.create_event(None, county, _event(
+        made = await events.create_event(None, county, _event(
             code, name, occupation, work_type, team, size, rules, promotion=COUNTY_PROMOTION,
             advancement={"top_n": 3, "ties": "together"}, opens="2026-09-01T09:00:00+08:00",
             closes="2026-09-20T17:00:00+08:00", quota=None))
         ids[f"event_county_{code}"] = made.id
         county_events.append((made.id, size[0], rules))
-    await services.transition(None, county, "registration_open")
+    await competitions.transition(None, county, "registration_open")
     used: set[int] = set()
     entries = {}
     for event_id, team, rules in county_events:
         entries[event_id] = await _county_entries(event_id, schools, team, 5 if team == 1 else 3, used, rng)
-    await services.transition(None, county, "registration_closed")
-    await services.transition(None, county, "running", reason="2026年10月17日 比赛开赛")
+    await competitions.transition(None, county, "registration_closed")
+    await competitions.transition(None, county, "running", reason="2026年10月17日 比赛开赛")
     for event_id, _, rules in county_events:
         skill = {e: rng.random() for e in entries[event_id]}
-        await results.compute_results(None, county, event_id, _marks(rng, rules, entries[event_id], skill))
+        await importing.compute_results(None, county, event_id, _marks(rng, rules, entries[event_id], skill))
         counts["results"] += len(entries[event_id])
-    await services.transition(None, county, "results_published", reason="成绩经复核后公示")
+    await competitions.transition(None, county, "results_published", reason="成绩经复核后公示")
     ids["competition_county"] = county
 
     counts["competitions"] = 3

@@ -147,8 +147,7 @@ async def test_results_file_with_a_superscript_entry_id_is_a_row_problem(client,
     500 instead of the row problem ``entry_id_invalid``."""
     import json
 
-    from tests.server.competitions.helpers import results_file
-    from tests.server.competitions.test_results import JSON, running_event, url
+    from tests.server.competitions.helpers import JSON, results_file, running_event, url
 
     admin, competition, event, ids = await running_event(client, world, entries_per_school=1)
     doc = json.loads(results_file(dict(zip(ids, ["95", "88"]))))

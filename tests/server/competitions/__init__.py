@@ -1,1 +1,1 @@
-"""Tests of the competitions domain: catalog, competitions, lifecycle, events, results, advancement, demo."""
+"""Tests of the competitions domain: competitions and their tree, lifecycle, events, bad input, demo."""

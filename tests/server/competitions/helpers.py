@@ -1,15 +1,18 @@
-"""Helpers of the competitions tests: realistic rule documents, competitions and events through the API,
-entries straight into the registration tables, and results files made by the scoring core itself."""
+"""Helpers of the competitions and results tests: realistic rule documents, competitions and events
+through the API, entries straight into the registration tables, results files made by the scoring core
+itself, a running event with entries, and marks for the helpers' scheme."""
 
 from __future__ import annotations
 
 import copy
+import random
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import msgspec
 
 import scoring
+from tests.server.helpers import token_for
 
 # A realistic marking scheme: a measurement module (exact marks, one with tolerance bands), a
 # judgement module (3 judges, 0-3 scale) and a panel aspect marked by 5 judges, trimmed mean.
@@ -126,3 +129,43 @@ def results_file(totals: dict[int, str], *, schools: dict[int, int] | None = Non
              if e not in withdrawn]
     result = scoring.compute_event(SIMPLE_SCHEME, marks, entries, event="DG")
     return scoring.encode_results(result)
+
+
+JSON = {"content-type": "application/json"}
+
+
+async def running_event(client, world, *, entries_per_school=3, admin=None, **event):
+    """A running city competition with one event (the helpers' DG, changed by ``event``) and approved
+    entries of schools a and b; the last student of school b coaches every entry."""
+    admin = admin or await token_for(client, "admin")
+    competition = await create_competition(client, admin, world)
+    event = await create_event(client, admin, competition["id"], **event)
+    await step(client, admin, competition["id"], "registration_open")
+    coach = world.people["school_b"][-1]
+    ids = await add_entries(event["id"], [(world.orgs["school_a"], [p]) for p in world.people["school_a"][:entries_per_school]]
+                            + [(world.orgs["school_b"], [p]) for p in world.people["school_b"][:entries_per_school]],
+                            coach=coach)
+    await step(client, admin, competition["id"], "registration_closed", "running")
+    return admin, competition, event, ids
+
+
+def url(competition, event, tail="results"):
+    return f"/api/competitions/{competition['id']}/events/{event['id']}/{tail}"
+
+
+def marks_for(entry_ids, rng: random.Random, skip: int | None = None) -> dict:
+    """Marks for the helpers' scheme: measurement A1/A2 (one agreed mark, A2 a measured deviation),
+    judgement B1 (3 judges, 0-3 within 1 of each other), panel C1 (5 judges, 0-40)."""
+    marks = []
+    for n, e in enumerate(entry_ids):
+        entry = str(e)
+        marks.append({"entry": entry, "judge": "J1", "aspect": "A1", "mark": str(rng.randint(15, 30))})
+        marks.append({"entry": entry, "judge": "J1", "aspect": "A2", "mark": str(rng.choice(["0.3", "0.8", "1.5"]))})
+        base = rng.randint(1, 2)
+        for j in ("J1", "J2", "J3"):
+            marks.append({"entry": entry, "judge": j, "aspect": "B1", "mark": str(base + rng.choice([0, 1]))})
+        for j in ("J1", "J2", "J3", "J4", "J5"):
+            if skip == n and j == "J5":
+                continue
+            marks.append({"entry": entry, "judge": j, "aspect": "C1", "mark": str(rng.randint(20, 40))})
+    return {"format": "jineng.marks/1", "marks": marks}

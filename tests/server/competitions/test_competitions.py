@@ -151,3 +151,51 @@ async def test_only_empty_drafts_are_deleted(client, world):
     lonely = await create_competition(client, admin, world, name="试点赛")
     assert (await client.delete(f"/api/competitions/{lonely['id']}", headers=admin)).status_code == 204
     assert (await client.get(f"/api/competitions/{lonely['id']}", headers=admin)).status_code == 404
+
+
+async def test_a_draft_whose_events_hold_entries_is_not_deleted(client, world):
+    """The registration domain refuses the deletion (``competition.deleting``), inside the transaction."""
+    from tests.server.competitions.helpers import add_entries
+
+    admin = await token_for(client, "admin")
+    made = await create_competition(client, admin, world)
+    event = await create_event(client, admin, made["id"])
+    await add_entries(event["id"], [(world.orgs["school_a"], [world.people["school_a"][0]])], status="draft")
+    r = await client.delete(f"/api/competitions/{made['id']}", headers=admin)
+    assert r.status_code == 409 and r.json()["code"] == "competition_has_entries", r.text
+    assert await Competition.exists().where(Competition.id == made["id"])
+    assert not await AuditEntry.exists().where(AuditEntry.action == "competition.deleted")
+
+
+async def test_a_competition_is_attached_only_below_one_its_organizer_manages(client, world):
+    """Issue 13 item 8: naming a parent needs organizer rights on that parent, on create and on change."""
+    admin = await token_for(client, "admin")
+    province = await create_competition(client, admin, world, level="province", organizers=("sd_edu",),
+                                        name="2026年山东省职业院校技能大赛")
+    other = await token_for(client, "other_organizer")  # 泰安市教育局: manages nothing in the province's tree
+    r = await client.post("/api/competitions", headers=other, json={
+        "name": "2026年泰安市职业院校技能大赛", "level": "city", "year": 2026, "parent_id": province["id"],
+        "organizers": [{"organization_id": world.orgs["other_edu"]}]})
+    assert r.status_code == 403, r.text
+    assert r.json()["code"] == "not_parent_organizer" and r.json()["field"] == "parent_id"
+    own = await create_competition(client, other, world, organizers=("other_edu",), name="2026年泰安市职业院校技能大赛")
+    r = await client.patch(f"/api/competitions/{own['id']}", json={"parent_id": province["id"]}, headers=other)
+    assert r.status_code == 403 and r.json()["code"] == "not_parent_organizer", r.text
+    assert (await client.get(f"/api/competitions/{own['id']}", headers=other)).json()["parent_id"] is None
+    # the province's organizer attaches it; the city organizer attaches a county competition below its own
+    province_organizer = await token_for(client, "province_organizer")
+    r = await client.patch(f"/api/competitions/{own['id']}", json={"parent_id": province["id"]},
+                           headers=province_organizer)
+    assert r.status_code == 200 and r.json()["parent_id"] == province["id"], r.text
+    edu = await token_for(client, "organizer")
+    city = await create_competition(client, edu, world)
+    county = await create_competition(client, edu, world, level="county", organizers=("county_edu",),
+                                      parent_id=city["id"], name="2026年曲阜市职业院校技能大赛")
+    assert county["parent_id"] == city["id"]
+    # resending the parent it already has changes nothing and needs no rights on the parent
+    r = await client.patch(f"/api/competitions/{own['id']}", json={"parent_id": province["id"], "name": "泰安市赛"},
+                           headers=other)
+    assert r.status_code == 200, r.text
+    # detaching needs no rights on the parent either
+    r = await client.patch(f"/api/competitions/{own['id']}", json={"parent_id": None}, headers=other)
+    assert r.status_code == 200 and r.json()["parent_id"] is None

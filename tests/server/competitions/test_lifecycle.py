@@ -7,7 +7,7 @@ import asyncio
 
 from server.audit.services import verify_chain
 from server.audit.tables import AuditEntry
-from server.competitions.services import LIFECYCLE
+from server.competitions.competitions import LIFECYCLE
 from tests.server.competitions.helpers import add_entries, create_competition, create_event, results_file, step
 from tests.server.helpers import token_for
 

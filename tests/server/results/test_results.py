@@ -9,27 +9,18 @@ import random
 from server.audit.tables import AuditEntry
 from server.people.tables import AwardRecord
 from server.results.tables import EntryResult, EventResults
-from tests.server.competitions.helpers import add_entries, create_competition, create_event, results_file, step
+from tests.server.competitions.helpers import (
+    JSON,
+    add_entries,
+    create_competition,
+    create_event,
+    marks_for,
+    results_file,
+    running_event,
+    step,
+    url,
+)
 from tests.server.helpers import token_for
-
-JSON = {"content-type": "application/json"}
-
-
-async def running_event(client, world, *, entries_per_school=3, admin=None):
-    admin = admin or await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
-    event = await create_event(client, admin, competition["id"])
-    await step(client, admin, competition["id"], "registration_open")
-    coach = world.people["school_b"][-1]
-    ids = await add_entries(event["id"], [(world.orgs["school_a"], [p]) for p in world.people["school_a"][:entries_per_school]]
-                            + [(world.orgs["school_b"], [p]) for p in world.people["school_b"][:entries_per_school]],
-                            coach=coach)
-    await step(client, admin, competition["id"], "registration_closed", "running")
-    return admin, competition, event, ids
-
-
-def url(competition, event, tail="results"):
-    return f"/api/competitions/{competition['id']}/events/{event['id']}/{tail}"
 
 
 async def test_a_results_file_is_imported_with_every_line(client, world):
@@ -46,8 +37,10 @@ async def test_a_results_file_is_imported_with_every_line(client, world):
     assert lines[ids[0]]["members"] == ["学生a0"]
     audit = await AuditEntry.select().where(AuditEntry.action == "event.results_imported")
     assert len(audit) == 1 and '"entries":6' in audit[0]["after"]
-    shown = (await client.get(f"/api/competitions/{competition['id']}/events/{event['id']}", headers=admin)).json()
-    assert shown["results_status"] == "imported"
+    judge = await token_for(client, "judge")
+    standing = (await client.get(f"/api/competitions/{competition['id']}/results", headers=judge)).json()
+    assert [(s["event_id"], s["status"], s["source"], s["entry_count"]) for s in standing] == [
+        (event["id"], "imported", "import", 6)]
 
 
 async def test_a_broken_row_in_the_middle_imports_nothing(client, world):
@@ -190,24 +183,6 @@ async def test_only_organizers_import_and_only_while_running(client, world):
     assert (await client.post(url(competition, event), content=file, headers={**hrss, **JSON})).status_code == 201
 
 
-def marks_for(entry_ids, rng: random.Random, skip: int | None = None) -> dict:
-    """Marks for the helpers' scheme: measurement A1/A2 (one agreed mark, A2 a measured deviation),
-    judgement B1 (3 judges, 0-3 within 1 of each other), panel C1 (5 judges, 0-40)."""
-    marks = []
-    for n, e in enumerate(entry_ids):
-        entry = str(e)
-        marks.append({"entry": entry, "judge": "J1", "aspect": "A1", "mark": str(rng.randint(15, 30))})
-        marks.append({"entry": entry, "judge": "J1", "aspect": "A2", "mark": str(rng.choice(["0.3", "0.8", "1.5"]))})
-        base = rng.randint(1, 2)
-        for j in ("J1", "J2", "J3"):
-            marks.append({"entry": entry, "judge": j, "aspect": "B1", "mark": str(base + rng.choice([0, 1]))})
-        for j in ("J1", "J2", "J3", "J4", "J5"):
-            if skip == n and j == "J5":
-                continue
-            marks.append({"entry": entry, "judge": j, "aspect": "C1", "mark": str(rng.randint(20, 40))})
-    return {"format": "jineng.marks/1", "marks": marks}
-
-
 async def test_results_are_computed_from_marks_through_the_scoring_core(client, world):
     admin, competition, event, ids = await running_event(client, world)
     rng = random.Random(5)
@@ -236,8 +211,9 @@ async def test_results_are_computed_from_marks_through_the_scoring_core(client, 
     assert r.status_code == 422 and "line" in r.json()["detail"], r.text
 
 
-async def test_prior_national_winners_come_from_published_national_results(client, world):
-    from server.competitions.services import prior_national_winners
+async def test_published_national_awards_are_recorded_in_the_graduate_record(client, world):
+    """Publishing records every award in the people domain's award records: the one source that
+    registration's "exclude prior national winners" reads."""
     from server.organizations import services as orgs
     from server.organizations.schemas import OrganizationIn
 
@@ -254,12 +230,11 @@ async def test_prior_national_winners_come_from_published_national_results(clien
     await step(client, admin, national["id"], "registration_closed", "running")
     file = results_file(dict(zip(ids, ["90", "80", "70"])))
     assert (await client.post(url(national, event), content=file, headers={**admin, **JSON})).status_code == 201
-    assert await prior_national_winners("6-31-01-03", people) == {}  # not yet published
+    assert await AwardRecord.count() == 0  # not yet published
     await step(client, admin, national["id"], "results_published")
-    found = await prior_national_winners("6-31-01-03", people + [world.people["school_b"][0]])
+    records = await AwardRecord.select().where(AwardRecord.competition_level == "national").order_by(AwardRecord.rank)
     # 3 entrants at 10/20/30 % half up: no first prize, one second, one third
-    assert found == {people[0]: "2025 2025年全国职业院校技能大赛, second_prize",
-                     people[1]: "2025 2025年全国职业院校技能大赛, third_prize"}
-    assert await prior_national_winners("6-18-02-04", people) == {}
-    records = await AwardRecord.select().where(AwardRecord.competition_level == "national")
-    assert {r["person"] for r in records} == {people[0], people[1]}
+    assert [(r["person"], r["award"], r["occupation_code"], r["year"]) for r in records] == [
+        (people[0], "second_prize", "6-31-01-03", 2025), (people[1], "third_prize", "6-31-01-03", 2025)]
+    audit = await AuditEntry.select().where(AuditEntry.action == "competition.transitioned").order_by(AuditEntry.seq)
+    assert json.loads(audit[-1]["after"]) == {"status": "results_published", "published": [f"results of event {event['id']}"]}

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 from server.audit.tables import AuditEntry
-from server.competitions.advancement import offer_replacement
 from server.registration.tables import Entry, EntryMember
+from server.results.advancement import offer_replacement
 from tests.server.competitions.helpers import add_entries, create_competition, create_event, results_file, step
 from tests.server.helpers import token_for
 

@@ -9,9 +9,9 @@ event of the competition it feeds, chosen by the event's advancement rule throug
   is the parent event and ``active`` is true, as for any submitted entry).
 - Idempotent: a qualifier that already has an advancement entry in the parent event (in any status)
   gets no second one; running again creates nothing new.
-- Withdrawal: ``offer_replacement`` (called by the registration domain when an advancement entry is
-  withdrawn) recomputes the selection with the withdrawn qualifiers left out and offers the next eligible
-  entry the same way.
+- Withdrawal: ``offer_replacement`` (run by ``server.results.handlers`` when the registration domain
+  emits ``registration.entry_withdrawn`` for an advancement entry) recomputes the selection with the
+  withdrawn qualifiers left out and offers the next eligible entry the same way.
 """
 
 from __future__ import annotations
@@ -22,18 +22,19 @@ from typing import Any
 import msgspec
 
 import scoring
-from server import locks
 from server.access import can_manage_competition, competition_row
 from server.audit.services import record
 from server.catalog.tables import Occupation
 from server.competitions import rules
-from server.competitions.results import results_head, standings
-from server.competitions.schemas import AdvancementOut, QualifierOut
-from server.competitions.services import event_row, now
+from server.competitions.competitions import lock_competition, now
+from server.competitions.events import event_row
 from server.competitions.tables import Competition, Event
-from server.db import engine, lock_key, write_transaction
+from server.db import engine, write_transaction
 from server.errors import Conflict, Forbidden
 from server.principal import Principal
+from server.registration.tables import Entry, EntryMember
+from server.results.schemas import AdvancementOut, QualifierOut
+from server.results.views import results_head, standings
 
 # the parent competition still takes entries in these statuses
 PARENT_OPEN = ("draft", "registration_open")
@@ -93,8 +94,6 @@ async def _plan(competition_id: int, event_id: int) -> _Plan:
 
 async def _advancement_entries(parent_event_id: int) -> dict[int, dict]:
     """Existing advancement entries in the parent event by the entry they came from."""
-    from server.registration.tables import Entry
-
     rows = await Entry.select(Entry.id, Entry.status, Entry.source_entry).where(
         (Entry.event == parent_event_id) & (Entry.source == "advancement") & Entry.source_entry.is_not_null()
     ).order_by(Entry.id)
@@ -112,8 +111,6 @@ async def _create_entry(principal: Principal | None, plan: _Plan, source_id: int
                         result: scoring.AdvancementResult, replacement_for: int | None = None) -> tuple[int | None, str]:
     """Create the parent entry for one qualifier (inside the caller's transaction). Returns (entry id, reason
     it was skipped)."""
-    from server.registration.tables import Entry, EntryMember
-
     source = await Entry.select(Entry.id, Entry.school, Entry.team_name, Entry.status).where(
         Entry.id == source_id).first()
     if source is None:
@@ -170,8 +167,6 @@ async def _create_entry(principal: Principal | None, plan: _Plan, source_id: int
 
 async def _schools(entry_ids: list[int]) -> dict[int, tuple[int, str]]:
     """Entry id → (school id, school name)."""
-    from server.registration.tables import Entry
-
     if not entry_ids:
         return {}
     rows = await Entry.select(Entry.id, Entry.school, Entry.school.name.as_alias("name")).where(
@@ -194,9 +189,7 @@ async def advance(principal: Principal | None, competition_id: int, event_id: in
     created = 0
     async with write_transaction() if not dry_run else nullcontext():
         if not dry_run:
-            await lock_key(locks.competition(plan.parent["id"]))
-            status = (await Competition.select(Competition.status).where(
-                Competition.id == plan.parent["id"]).first())["status"]
+            status = await lock_competition(plan.parent["id"])
             if status not in PARENT_OPEN:
                 raise Conflict(f"{plan.parent['name']} is {status}: it takes no more entries.",
                                code="parent_registration_closed")
@@ -241,13 +234,11 @@ async def advance(principal: Principal | None, competition_id: int, event_id: in
 async def offer_replacement(withdrawn_entry_id: int, principal: Principal | None) -> int | None:
     """A qualifier's advancement entry was withdrawn: offer the next eligible entry of the source event.
 
-    Called by the registration domain (inside or outside its own transaction) for entries with
-    ``source == "advancement"``. Returns the id of the entry created for the replacement, or None when
+    Runs inside the registration domain's withdrawal transaction (``server.results.handlers``), or on its
+    own. Returns the id of the entry created for the replacement, or None when
     there is none (not an advancement entry, no rule, the parent competition has moved on, nobody
     eligible is left, or the replacement is already entered). Idempotent.
     """
-    from server.registration.tables import Entry
-
     withdrawn = await Entry.select(Entry.id, Entry.event, Entry.source, Entry.source_entry).where(
         Entry.id == withdrawn_entry_id).first()
     if withdrawn is None or withdrawn["source"] != "advancement" or withdrawn["source_entry"] is None:
@@ -263,16 +254,17 @@ async def offer_replacement(withdrawn_entry_id: int, principal: Principal | None
     if plan.parent_event["id"] != withdrawn["event"]:
         return None
     created_id: int | None = None
-    # Lock order everywhere is "competition, then audit chain". A caller's open transaction has usually
-    # recorded its withdrawal already and so holds the audit chain's lock (which serializes every writer);
-    # taking the competition lock after it could deadlock against a transition, so it is taken only when
-    # this function opens the transaction itself.
+    # Lock order everywhere is "competition, then audit chain" (server/locks.py). The withdrawal's open
+    # transaction takes the parent competition's lock before it records the withdrawal (and so the audit
+    # chain's lock); taking the competition lock here, after the audit chain's, could deadlock against a
+    # transition, so it is taken only when this function opens the transaction itself.
     outer = engine().current_transaction.get() is not None
     async with write_transaction():
-        if not outer:
-            await lock_key(locks.competition(plan.parent["id"]))
-        status = (await Competition.select(Competition.status).where(
-            Competition.id == plan.parent["id"]).first())["status"]
+        if outer:
+            status = (await Competition.select(Competition.status).where(
+                Competition.id == plan.parent["id"]).first())["status"]
+        else:
+            status = await lock_competition(plan.parent["id"])
         if status not in PARENT_REPLACEABLE:
             return None
         board = await standings(source["event"])
