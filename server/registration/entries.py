@@ -6,7 +6,10 @@ the school's roster and nobody twice; everything else is judged at submission.
 
 Submission runs inside the write transaction after a lock keyed on (event, school): concurrent
 submissions for a school's last place are serialized, so exactly one wins (on SQLite the write lock does
-the same); a partial unique index backs "one entry per person per event" in the database.
+the same); a partial unique index backs "one entry per person per event" in the database. Eligibility is
+computed for the version of the entry read there, and the entry moves only if it still has that version
+and status (an edit bumps the version): an edit racing the submission makes one of the two fail with 409,
+never submits members that were not checked, and the audit entry names the members submitted.
 
 Withdrawal emits ``registration.entry_withdrawn`` inside its transaction (``server.events``); the results
 domain answers for advancement entries by offering the place to the next qualifier (it replies with the
@@ -192,9 +195,10 @@ async def submit(principal: Principal, entry_id: int, version: int | None = None
         if problems:
             raise refuse(problems, f"The entry cannot be submitted ({len(problems)} problem(s))", "not_eligible")
         stamp = now()
+        # the version checked: an edit since (members, coaches, team name) makes this a 409
         step = await ENTRY.apply(entry_id, action, row["status"], {
             Entry.submitted_at: stamp, Entry.updated_at: stamp, Entry.version: Entry.version + 1,
-        })
+        }, where=Entry.version == row["version"])
         await EntryMember.update({EntryMember.active: True}).where(EntryMember.entry == entry_id)
         if resubmission:
             await EntryRemark.update({EntryRemark.resolved: True}).where(
