@@ -22,6 +22,7 @@ from server.errors import EXCEPTION_HANDLERS, Unauthenticated
 from server.guards import require_authenticated
 from server.health import healthz
 from server.principal import Principal
+from server.live.wiring import plugin_and_lifespan
 from server.routes import ROUTE_HANDLERS
 
 STATIC_DIR = PROJECT_ROOT / "static"
@@ -49,13 +50,15 @@ def provide_optional_principal(request: Request) -> Principal | None:
 
 
 def create_app(**overrides) -> Litestar:
+    channels, live_lifespan = plugin_and_lifespan()
     static = create_static_files_router(
         path="/", directories=[STATIC_DIR], html_mode=True, include_in_schema=False, opt={"public": True},
         name="static",
     )
     return Litestar(
         route_handlers=[healthz, *ROUTE_HANDLERS, static],
-        lifespan=[db_lifespan],
+        lifespan=[db_lifespan, live_lifespan],
+        plugins=[channels],
         middleware=[AuthenticationMiddleware],
         guards=[require_authenticated],
         dependencies={

@@ -104,17 +104,21 @@ def problem(
     }
     if request is not None:
         body["instance"] = request.url.path
-    body.update({k: v for k, v in members.items() if v is not None})
+    # extension members never replace the RFC 9457 members
+    body.update({k: v for k, v in members.items() if v is not None and k not in _RESERVED})
     headers = {}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="jineng"'
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+_RESERVED = {"type", "title", "status", "code", "detail", "instance"}
+
+
 def _domain_handler(request: Request, exc: DomainError) -> Response:
-    return problem(
-        request, exc.status, exc.code, exc.title, exc.detail, field=exc.field, errors=exc.errors, **exc.extra
-    )
+    extra = {k: v for k, v in exc.extra.items() if k not in _RESERVED}
+    return problem(request, exc.status, exc.code, exc.title, exc.detail, field=exc.field, errors=exc.errors,
+                   **extra)
 
 
 # --- many problems, one refusal --------------------------------------------------------------------

@@ -9,7 +9,8 @@ transactions cannot wait on each other (PostgreSQL would abort one with a deadlo
 
 1. ``competition(id)`` — a competition's lifecycle, its events, results and advancement into it;
 2. ``entry_places(event, school)`` — one school's places in one event (quota, one entry per person);
-3. ``judging_event(event)`` — an event's judging state (draw, panels, locks, decryption);
+3. ``judging_event(event)`` — an event's judging: the draw, every mark batch (versions, replays, the
+   panels they complete, tickets), sign-offs, locks, decryption, re-check, appeals;
 4. ``admin_grants()`` — removing admin grants (the last admin stays);
 5. ``occupation_catalog()`` — loading the bundled occupation catalog;
 6. ``certificate_numbers()`` — certificate and award numbering sequences;

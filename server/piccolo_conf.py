@@ -32,6 +32,7 @@ APP_REGISTRY = AppRegistry(
         "server.competitions.piccolo_app",
         "server.catalog.piccolo_app",
         "server.registration.piccolo_app",
+        "server.judging.piccolo_app",
         "server.results.piccolo_app",
         "server.issuing.piccolo_app",
     ]

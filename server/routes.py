@@ -7,6 +7,7 @@ from server.catalog.routes import ROUTES as CATALOG_ROUTES
 from server.competitions.routes import ROUTES as COMPETITION_ROUTES
 from server.issuing.routes import ROUTES as ISSUING_ROUTES
 from server.judging.routes import ROUTES as JUDGING_ROUTES
+from server.live.routes import ROUTES as LIVE_ROUTES
 from server.organizations.routes import OrganizationController
 from server.people.routes import PeopleController
 from server.registration import competition_handlers  # noqa: F401  (registers its handlers)
@@ -26,4 +27,5 @@ ROUTE_HANDLERS = [
     *JUDGING_ROUTES,
     *RESULTS_ROUTES,
     *ISSUING_ROUTES,
+    *LIVE_ROUTES,
 ]

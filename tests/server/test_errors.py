@@ -105,3 +105,14 @@ async def test_id_beyond_the_column_range_is_a_client_error(client, world):
         r = await client.get(path, headers=headers)
         assert r.status_code in {400, 404}, (path, r.status_code, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_extension_members_never_replace_the_problem_members():
+    """A domain error whose extra names a reserved member (status, code…) still answers its own status."""
+    from server.errors import Conflict, EXCEPTION_HANDLERS, DomainError
+
+    exc = Conflict("refused", code="judging_status", extra={"status": "locked", "code": "x", "allowed": ["a"]})
+    response = EXCEPTION_HANDLERS[DomainError](None, exc)
+    assert response.status_code == 409
+    assert response.content["status"] == 409 and response.content["code"] == "judging_status"
+    assert response.content["allowed"] == ["a"]

@@ -1,0 +1,1 @@
+"""Judging: judges mark on tablets through the scoring core (docs/judging.md)."""

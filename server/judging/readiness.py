@@ -1,0 +1,18 @@
+"""Whether a judged event's results may be published, as the results domain asks before publishing:
+decrypted, re-checked (fully, when the error rate demanded it), appeal window closed, every appeal ruled.
+An event that was never judged here (results imported from a file) has nothing to wait for."""
+
+from __future__ import annotations
+
+from server.judging import appeals, recheck
+from server.judging.context import Context, event_row, judging_row
+
+
+async def publication_blockers(event_id: int) -> list[str]:
+    judging = await judging_row(event_id)
+    if judging["status"] == "setup":
+        return []
+    if judging["status"] != "decrypted":
+        return [f"judging is {judging['status']}: the codes must be decrypted first"]
+    ctx = Context(await event_row(event_id), judging, frozenset({"organizer"}), None)
+    return [*await recheck.blockers(ctx), *await appeals.blockers(event_id)]

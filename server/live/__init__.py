@@ -1,0 +1,1 @@
+"""Live updates over WebSockets: scoreboards and consoles (docs/live.md)."""

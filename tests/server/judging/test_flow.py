@@ -1,0 +1,84 @@
+"""A judged event end to end through the API: pool, assignment, check-in, draw, marking with a
+tolerance ticket and its resolution, sign-off, lock, decryption by two people, re-check, appeal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from server.judging.tables import JudgingEvent
+from tests.server.helpers import token_for
+from tests.server.judging.support import PASSPHRASE, cells, drawn, make_judged_event, mark, post_marks, sheet, staffed
+
+
+async def test_a_judged_event_from_draw_to_decryption(client, world):
+    j = await staffed(client, await make_judged_event(client, world))
+    await drawn(client, j)
+    # j1 teaches at school_a: school_a's code has a substitute on A1 (j4 or j5), never j1
+    j1 = await sheet(client, j, "j1")
+    assert len({c for c, *_ in cells(j1)}) == 2
+    codes = sorted({c for name in ("j2", "j3") for c, *_ in cells(await sheet(client, j, name))})
+    assert len(codes) == 3
+    # everyone marks; one A1 panel breaches tolerance (0 vs 2 vs 2 on the first code j1 marks)
+    breach = sorted({c for c, *_ in cells(j1)})[0]
+    values = {"j1": 0, "j2": 2, "j3": 2}
+    for name in ("j1", "j2", "j3", "j4", "j5"):
+        batch = [mark(code, aspect, values.get(name, 2) if (aspect == "A1" and code == breach) else
+                      {"A1": 2, "A2": 3, "B1": 7}[aspect]) for code, aspect, _, _ in cells(await sheet(client, j, name))]
+        out = await post_marks(client, j, name, *batch)
+        assert out["refused"] == 0, out
+    tickets = (await client.get(f"{j.base}/tickets?status=open", headers=j.tokens["chief"])).json()
+    assert [(t["code"], t["aspect"], t["kind"], t["round"]) for t in tickets] == [(breach, "A1", "remark", 2)]
+    # the judges involved see it on their sheet; a sign-off is refused while it is open
+    assert (await sheet(client, j, "j2"))["sheets"][0]["open_tickets"][0]["kind"] == "remark"
+    refused = await client.post(f"{j.base}/signoff/A", headers=j.tokens["j2"])
+    assert refused.status_code == 409 and refused.json()["code"] == "open_tickets"
+    # j1 re-marks in round 2 after the discussion: the panel is within tolerance, the ticket closes
+    out = await post_marks(client, j, "j1", mark(breach, "A1", 1, round=2))
+    assert out["accepted"] == 1 and out["tickets"][0]["status"] == "resolved", out
+    for name in ("j1", "j2", "j3", "j4", "j5"):
+        for criterion in ("A", "B"):
+            r = await client.post(f"{j.base}/signoff/{criterion}", headers=j.tokens[name])
+            assert r.status_code in (204, 404), r.text
+    locked = await client.post(f"{j.base}/lock", headers=j.tokens["chief"], json={})
+    assert locked.status_code == 200 and locked.json() == ["A", "B"], locked.text
+    after = await post_marks(client, j, "j2", mark(codes[0], "A1", 3, corrects=1))
+    assert after["results"][0]["code"] in ("marking_closed", "criterion_locked")
+    # decryption: supervisor approves, the encryption officer opens; layer by layer
+    standings = (await client.get(f"{j.base}/standings", headers=j.tokens["chief"])).json()
+    assert {s["code"] for s in standings} == set(codes) and all("entry" not in s for s in standings)
+    wrong = await client.post(f"{j.base}/decryption/open", headers=j.tokens["enc"], json={"passphrase": PASSPHRASE})
+    assert wrong.status_code == 409 and wrong.json()["code"] == "supervisor_required"
+    for _ in range(2):
+        assert (await client.post(f"{j.base}/decryption/approve", headers=j.tokens["sup"])).status_code == 200
+        bad = await client.post(f"{j.base}/decryption/open", headers=j.tokens["enc"],
+                                json={"passphrase": "not the passphrase at all"})
+        assert bad.status_code == 409 and bad.json()["code"] == "wrong_passphrase"
+        r = await client.post(f"{j.base}/decryption/open", headers=j.tokens["enc"], json={"passphrase": PASSPHRASE})
+        assert r.status_code == 200, r.text
+    state = (await client.get(f"{j.base}/", headers=j.tokens["chief"])).json()
+    assert state["status"] == "decrypted"
+    export = (await client.get(f"{j.base}/marks/export", headers=j.tokens["chief"])).json()
+    assert {e["id"] for e in export["entries"]} == {str(e) for e in j.entries.values()}
+    # re-check: every top-N code (default 10 covers all three here)
+    rc = (await client.post(f"{j.base}/recheck/draw", headers=j.tokens["chief"])).json()
+    assert len(rc["lines"]) == 3 and rc["seed"]
+    for line in rc["lines"]:
+        r = await client.post(f"{j.base}/recheck/{line['code']}", headers=j.tokens["chief"],
+                              json={"outcome": "confirmed"})
+        assert r.status_code == 200, r.text
+    blockers = (await client.get(f"{j.base}/publication", headers=j.tokens["chief"])).json()
+    assert any("appeal window" in b for b in blockers)
+    # an appeal by school_b, dismissed by the supervisor
+    coord = await token_for(client, "coord_b")
+    filed = await client.post(f"{j.base}/appeals", headers=coord,
+                              json={"entry_id": j.entries["school_b"], "text": "我们认为安全规范一项扣分有误。"})
+    assert filed.status_code == 201, filed.text
+    again = await client.post(f"{j.base}/appeals", headers=coord,
+                              json={"entry_id": j.entries["school_b"], "text": "第二次申诉，应当被拒绝。"})
+    assert again.status_code == 409 and again.json()["code"] == "appeal_exists"
+    ruled = await client.post(f"{j.base}/appeals/{filed.json()['id']}/ruling", headers=j.tokens["sup"],
+                              json={"outcome": "dismissed", "reason": "复核评分记录，扣分依据充分。"})
+    assert ruled.status_code == 200 and ruled.json()["status"] == "dismissed", ruled.text
+    await JudgingEvent.update({JudgingEvent.locked_at: JudgingEvent.locked_at - timedelta(hours=3)}).where(
+        JudgingEvent.event == j.event)
+    assert (await client.get(f"{j.base}/publication", headers=j.tokens["chief"])).json() == []
