@@ -1,7 +1,8 @@
 """Entries as spreadsheets: the all-or-nothing import of a filled template (``templates``), and the exports
 of entries and of review status (.xlsx or .csv).
 
-Import: one row per entry (team name, competitors' and coaches' resident IDs and names). Every row is
+Import: one row per entry (team name, competitors' and coaches' resident IDs and names). A template of
+another event is refused before any row is read (``templates.check_template_event``). Every row is
 checked against the event (team size, coaches), the school's roster (IDs known, names matching, coaches
 are teachers), the rest of the file (nobody in two rows, team names unique) and the database (nobody
 already in an open entry of the event). Only a file without a single problem is written: draft entries
@@ -30,7 +31,7 @@ from server.registration.lifecycle import FINAL
 from server.registration.queries import entry_conditions, entry_select, members_of, remarks_of, review_conditions
 from server.registration.schemas import EntryImportReport
 from server.registration.tables import Entry, EntryMember
-from server.registration.templates import entry_columns
+from server.registration.templates import check_template_event, entry_columns
 from server.spreadsheets import (
     ErrorList,
     read_sheet,
@@ -75,6 +76,7 @@ async def import_entries(principal: Principal, event_id: int, school_id: int | N
     await school_row(school)
     event = await event_row(event_id)
     check_event_takes_drafts(event)
+    check_template_event(content, event)
     columns = entry_columns(event)
     sheet = read_sheet(content, columns, what="entry file")
     errors = ErrorList(sheet, columns)

@@ -115,7 +115,8 @@ class EntryController(Controller):
         dry_run: FromQuery[bool] = False,
     ) -> Response[EntryImportReport]:
         """Upload a filled entry template: draft entries, all or nothing. Problems give 422 with ``errors``
-        (row, column, field, code, message); ``dry_run=true`` only validates."""
+        (row, column, field, code, message); a template downloaded for another event is refused (422
+        ``template_event_mismatch``); ``dry_run=true`` only validates."""
         report = await excel.import_entries(principal, event_id, school_id, await data.file.read(), dry_run=dry_run)
         return Response(report, status_code=200 if dry_run else 201)
 

@@ -10,8 +10,10 @@ from openpyxl import load_workbook
 from server.people.tables import Person
 from server.registration.tables import Entry, EntryMember
 from tests.server.registration.support import (
+    DEFAULT_RULES,
     FULL_ID,
     draft,
+    make_event,
     read_xlsx,
     submit,
     upload,
@@ -210,3 +212,38 @@ async def test_review_status_export(client, reg):
     denied = await client.get(f"/api/review/export?competition_id={reg.competition_id}", headers=reg.tokens["coord_a"])
     assert denied.status_code == 403
 
+
+async def filled_template(client, reg, event: int, rows: list[list]) -> bytes:
+    template = (await client.get(f"/api/entries/template?event_id={event}", headers=reg.tokens["coord_a"])).content
+    wb = load_workbook(io.BytesIO(template))
+    for row in rows:
+        wb.worksheets[0].append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+async def test_a_template_imports_only_into_its_own_event(client, reg):
+    """Issue 13, item 10: the template carries its event; another event's import refuses it by name."""
+    twin = await make_event(reg.competition_id, "E09", eligibility=DEFAULT_RULES, name="电工 复赛")  # same columns
+    a = reg.students["school_a"]
+    who = await names(reg, [a[0]])
+    content = await filled_template(client, reg, reg.individual, [[reg.resident_ids[a[0]], who[a[0]]]])
+    h = reg.tokens["coord_a"]
+    for target in (twin, reg.team):
+        r = await client.post(f"/api/entries/import?event_id={target}", headers=h, files=upload(content))
+        assert r.status_code == 422, r.text
+        body = r.json()
+        assert body["code"] == "template_event_mismatch" and body["field"] == "file"
+        assert body["template_event_id"] == reg.individual and body["event_id"] == target
+        assert "电工 E01" in body["detail"] and ("电工 复赛" if target == twin else "电工 团体") in body["detail"]
+    assert await Entry.count() == 0
+    r = await client.post(f"/api/entries/import?event_id={reg.individual}&dry_run=true", headers=h,
+                          files=upload(content))
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/entries/import?event_id={reg.individual}", headers=h, files=upload(content))
+    assert r.status_code == 201 and r.json()["created"] == 1
+    # a workbook that carries no template mark (made by hand) is read by its columns as before
+    plain = await client.post(f"/api/entries/import?event_id={twin}&dry_run=true", headers=h,
+                              files=upload(xlsx([HEADER[1:3], [reg.resident_ids[a[1]], None]])))
+    assert plain.status_code == 200, plain.text
