@@ -74,8 +74,8 @@ def evaluate_entry(plan: SchemePlan, entry: Entry, panels: Mapping[str, PanelMar
     criteria: list[CriterionResult] = []
     crounding = plan.criterion_rounding
     get = panels.get
-    for (criterion_id, aspect_plans), weight in zip(plan.criteria, plan.weights):
-        results = [ap.evaluate(get(ap.aspect.id)) for ap in aspect_plans]
+    for criterion_id, weight, aspects in plan.steps:
+        results = [evaluate(get(aspect_id)) for aspect_id, evaluate in aspects]
         criteria.append(_criterion_result(criterion_id, results, weight, crounding))
     status = ENTRY_FINAL
     for c in criteria:

@@ -3,13 +3,14 @@
 Marks come as one flat list; scoring needs them as entry → aspect → judge → mark.  With 10^6 marks the
 cost is memory traffic, not arithmetic, so the grouping follows the arrival order:
 
-* marks in runs of one entry (a query ordered by entry, judges' marking forms of one entry and
-  criterion each) are grouped directly, looking the entry up once per run (:func:`group_in_runs`);
-* scattered marks (an export sorted by judge and aspect, a shuffle) are first sorted coarsely into
-  blocks of entries in one sequential pass, then each block fills its own panels, which fit in cache
-  (:func:`group_by_blocks`).
+* marks in long runs of one entry (a query ordered by entry) are grouped directly, looking the entry
+  up once per run (:func:`group_in_runs`);
+* scattered marks (judges' marking forms as tablets deliver them — one judge, entry and criterion
+  each, interleaved —, an export sorted by aspect, a shuffle) are first appended to per-entry row
+  lists in one sequential pass that also interns the marks, then each entry's rows fill its panels
+  (:func:`group_scattered`).
 
-Both give identical panels (same dicts, same keys, same insertion order per panel), so nothing
+Both give equal panels (same keys in the same insertion order, marks equal digit for digit), so nothing
 downstream can tell the paths apart; a wrong guess of the order costs time, never a different result.
 Neither path validates: :mod:`scoring.intake` checks what they produce.
 """
@@ -17,24 +18,26 @@ Neither path validates: :mod:`scoring.intake` checks what they produce.
 from __future__ import annotations
 
 from decimal import Decimal
-from itertools import chain
 from typing import Callable, Sequence
 
 from .model import Mark
 
 RUN_SAMPLE = 4096  # marks looked at to tell entry-ordered input from scattered input
-BLOCK = 128  # entries grouped together on the scattered path (their panels fit in cache)
+LONG_RUN = 64  # marks per run of one entry from which grouping in runs pays (a 60-aspect entry has 420)
+CHUNK = 1 << 16  # marks per step of the scattered pass; between steps the interning table's size is checked
+MAX_INTERNED = 1 << 14  # distinct mark texts kept (a scheme's grid has hundreds; more would only cost memory)
 
 
-def in_entry_runs(marks: Sequence[Mark]) -> bool:
-    """Do the marks come in runs of one entry — a query ordered by entry, judges' marking forms (one
-    entry and criterion each), even a list sorted by aspect (a panel's marks together)?  Only when the
-    entry changes at nearly every mark (a shuffle, a list sorted by judge and aspect) do blocks pay.
+def in_entry_runs(marks: Sequence[Mark], marks_per_entry: int) -> bool:
+    """Do the marks come in long runs of one entry (a query ordered by entry, a judge's whole sheet of
+    an entry)?  Short runs — judges' marking forms of one entry and criterion, a list sorted by aspect
+    (a panel's marks together) — leave each panel's marks as scattered as a shuffle does.
+    A run is long from ``LONG_RUN`` marks, or from half an entry's marks when entries have fewer.
 
     Judged on a sample from the start; a wrong guess only costs time, never changes a result."""
     sample = marks[:RUN_SAMPLE]
     changes = sum(1 for a, b in zip(sample, sample[1:]) if a.entry != b.entry)
-    return changes * 2 < len(sample)
+    return changes * min(LONG_RUN, max(marks_per_entry // 2, 1)) < len(sample)
 
 
 def group_in_runs(aspect_ids: list[str], order: list[str], marks: Sequence[Mark]):
@@ -59,81 +62,87 @@ def group_in_runs(aspect_ids: list[str], order: list[str], marks: Sequence[Mark]
             if e is None:
                 grouped[entry_id] = e = slots()
             last_entry = entry_id
-        p = e.get(m.aspect)
-        if p is None:
+        try:  # a subscript, not .get(): no call per mark
+            e[m.aspect][m.judge] = m.mark
+        except KeyError:
             strays.append(m)
-            continue
-        p[m.judge] = m.mark
     return grouped, strays
 
 
-def group_by_blocks(aspect_ids: list[str], order: list[str], marks: Sequence[Mark], slow: set[tuple[str, str]],
-                     visit: Callable[[str, dict[str, dict[str, Decimal]]], None]):
-    """Group marks that arrive in no entry order (an export sorted by judge or by aspect, a shuffle).
+def group_scattered(aspect_ids: list[str], order: list[str], marks: Sequence[Mark], slow: set[tuple[str, str]],
+                    visit: Callable[[str, dict[str, dict[str, Decimal]]], None]) -> tuple[dict, list[Mark], set[str]]:
+    """Group marks that arrive scattered (judges' forms interleaved, an export sorted by aspect, a shuffle).
 
-    Filling 10^5 panel dicts in random order is dominated by cache misses, one or two per mark.  So
-    first one pass in memory order sorts the marks coarsely into blocks of ``BLOCK`` entries, keeping of
-    each only small ints (the entry's place in its block, the aspect's index), the judge id as one shared
-    string and the mark; then each block fills its own panels, which fit in cache, adds the panels a
-    judge marked twice to ``slow``, and hands each entry's panels to ``visit`` while its marks are still
-    in cache.  The panels come out exactly as :func:`group_in_runs` makes them (same dicts, same keys,
-    same insertion order per panel), so nothing downstream can tell the paths apart."""
-    order = list(order)
+    Filling 10^5 panel dicts in random order is dominated by cache misses, and so is every later touch of
+    a mark that sits far from its panel's other marks (reading it to sort and sum, even the reference
+    count a dict insert writes).  So one pass in memory order, while each mark is still in cache:
+
+    * appends each mark to its entry's row list as (aspect index, judge, mark) — the aspect index is a
+      small int (a shared object below 257), the judge id one shared string per judge — so the pass
+      writes only to the ends of a few thousand lists, which stay in cache;
+    * interns the marks by their exact text (``str`` keeps sign, digits and exponent, so ``1`` and
+      ``1.0`` stay apart): a scheme's marks take a few hundred distinct values, so every later touch of a
+      mark hits one of a few hundred hot objects instead of a cold one among 10^6.
+
+    Then, entry by entry in roster order, the rows fill the entry's panels, the panels a judge marked
+    twice go to ``slow``, and ``visit`` gets the panels at once, while they are in cache.  Returns the
+    panels, the marks for unknown aspects and the judge ids seen."""
     aspect_index = {a: i for i, a in enumerate(aspect_ids)}
-    blocks: list[list] = []
-    where: dict[str, tuple[list, int]] = {}
-
-    def place(entry_id: str, i: int) -> tuple[list, int]:
-        while len(blocks) <= i // BLOCK:
-            blocks.append([])
-        w = where[entry_id] = (blocks[i // BLOCK], i % BLOCK)
-        return w
-
-    for i, entry_id in enumerate(order):
-        place(entry_id, i)
+    # entry → [aspect index, judge, mark, aspect index, judge, mark, ...]; roster entries first, in order,
+    # then entries not on the roster (or all, without one) as they first appear
+    rows_of: dict[str, list | None] = {entry_id: [] for entry_id in order}
     judge_of: dict[str, str] = {}
-    shared_judge = judge_of.setdefault
-    where_get, aspect_get = where.get, aspect_index.get
+    canon: dict[str, Decimal] = {}
     strays: list[Mark] = []
     last_entry = None
-    block: list = []
-    local = 0
-    for m in marks:
-        entry_id = m.entry
-        if entry_id != last_entry:
-            w = where_get(entry_id)
-            if w is None:  # an entry not on the roster (or no roster): placed as it first appears
-                order.append(entry_id)
-                w = place(entry_id, len(order) - 1)
-            block, local = w
-            last_entry = entry_id
-        a = aspect_get(m.aspect)
-        if a is None:
-            strays.append(m)
-            continue
-        j = m.judge
-        block += (local, a, shared_judge(j, j), m.mark)
+    rows: list = []
+    # Subscripts with a KeyError fallback rather than .get()/.setdefault(): no call per mark.
+    for start in range(0, len(marks), CHUNK):
+        if len(canon) > MAX_INTERNED:  # thousands of distinct marks: interning them cannot make them hot
+            canon.clear()
+        for m in marks[start:start + CHUNK]:
+            entry_id = m.entry
+            if entry_id != last_entry:
+                try:
+                    rows = rows_of[entry_id]
+                except KeyError:
+                    rows = rows_of[entry_id] = []
+                last_entry = entry_id
+            try:
+                a = aspect_index[m.aspect]
+            except KeyError:
+                strays.append(m)
+                continue
+            j = m.judge
+            try:
+                j = judge_of[j]
+            except KeyError:
+                judge_of[j] = j
+            v = m.mark
+            text = str(v)
+            try:
+                v = canon[text]
+            except KeyError:
+                canon[text] = v
+            rows += (a, j, v)
+    del canon, rows
 
     grouped: dict[str, dict[str, dict[str, Decimal]]] = {}
     n_aspects = len(aspect_ids)
-    for b in range(len(blocks)):
-        block = blocks[b]
-        blocks[b] = None  # freed below, while its marks are still in cache
-        ids = order[b * BLOCK:(b + 1) * BLOCK]
-        panels = [[{} for _ in range(n_aspects)] for _ in ids]
-        it = iter(block)
-        for local, a, j, v in zip(it, it, it, it):
-            panels[local][a][j] = v
-        if 4 * sum(map(len, chain.from_iterable(panels))) != len(block):
+    for entry_id, rows in rows_of.items():
+        rows_of[entry_id] = None  # freed as soon as used
+        panels: list[dict[str, Decimal]] = [{} for _ in range(n_aspects)]
+        it = iter(rows)
+        for a, j, v in zip(it, it, it):
+            panels[a][j] = v
+        if 3 * sum(map(len, panels)) != len(rows):
             # Fewer filled slots than marks: some judge marked a panel twice; find those panels.
-            seen: set[tuple[int, int, str]] = set()
-            it = iter(block)
-            for local, a, j, _ in zip(it, it, it, it):
-                if (local, a, j) in seen:
-                    slow.add((ids[local], aspect_ids[a]))
-                seen.add((local, a, j))
-        del block, it
-        for entry_id, entry_panels in zip(ids, panels):
-            entry = grouped[entry_id] = dict(zip(aspect_ids, entry_panels))
-            visit(entry_id, entry)
-    return grouped, strays
+            seen: set[tuple[int, str]] = set()
+            it = iter(rows)
+            for a, j, _ in zip(it, it, it):
+                if (a, j) in seen:
+                    slow.add((entry_id, aspect_ids[a]))
+                seen.add((a, j))
+        entry = grouped[entry_id] = dict(zip(aspect_ids, panels))
+        visit(entry_id, entry)
+    return grouped, strays, set(judge_of)

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable, NoReturn, Sequence
 
 from .errors import InvalidMarks, Problem
-from .grouping import group_by_blocks, group_in_runs, in_entry_runs
+from .grouping import group_in_runs, group_scattered, in_entry_runs
 from .model import (
     DoubleMarkingArbiterRule,
     Entry,
@@ -122,7 +122,8 @@ def prepare_marks(
 
     # Pass 0, two quick scans: is every mark a first-round Decimal?  Nearly always; otherwise later
     # rounds are set aside for the slow path, panel by panel, and a float, an int or a str is refused
-    # before it gets near the arithmetic.
+    # before it gets near the arithmetic.  (Set comprehensions: in 3.11 their attribute loads are
+    # specialized, cheaper than set(map(attrgetter(...))).)
     if {m.round for m in marks} <= {1} and {m.mark.__class__ for m in marks} <= {Decimal}:
         first, later = marks, []
     else:
@@ -165,8 +166,9 @@ def prepare_marks(
                 by_school.setdefault(j.school, set()).add(j.id)
         conflicted = {s: frozenset(ids) for s, ids in by_school.items()}
 
-    # Pass 2, per panel: size, range (both ends of the sorted panel) and judgement scores at once.
-    limits = {aid: (ap.n_max, ap.lo, ap.hi, ap.judgement) for aid, ap in aspects.items()}
+    # Pass 2, per panel: size, range (both ends of the sorted panel) and judgement scores at once.  The
+    # grouping makes every entry's panels in scheme order, so the limits are zipped, not looked up.
+    limits = [(aid, ap.n_max, ap.lo, ap.hi, ap.judgement) for aid, ap in aspects.items()]
     prepared: dict[str, dict[str, PanelMarks]] = {}
     recusals: list[tuple[str, str, frozenset[str]]] = []
 
@@ -175,13 +177,12 @@ def prepare_marks(
         prepared[entry_id] = out
         clean = True
         recused = conflicted.get(school_of.get(entry_id)) if conflicted else None
-        for aspect_id, by_judge in panels.items():
+        for (aspect_id, n_max, lo, hi, judgement), by_judge in zip(limits, panels.values()):
             if not by_judge:
                 continue
             if slow and (entry_id, aspect_id) in slow:
                 clean = False
                 continue
-            n_max, lo, hi, judgement = limits[aspect_id]
             try:
                 values = sorted(by_judge.values())
                 if lo is None:
@@ -204,7 +205,8 @@ def prepare_marks(
     # Pass 1 (with pass 2 run on each entry as soon as its panels are complete): group first-round marks
     # as entry → aspect → judge → mark, by whichever of two equivalent ways suits their arrival order.
     order = list(dict.fromkeys(e.id for e in entry_list)) if entry_list else []
-    if in_entry_runs(first):
+    judges_seen = None
+    if in_entry_runs(first, sum(ap.n for ap in aspects.values())):
         grouped, strays = group_in_runs(aspect_ids, order, first)
         if sum(sum(map(len, e.values())) for e in grouped.values()) != len(first) - len(strays):
             # Fewer filled slots than first-round marks: some judge marked a panel twice; find those.
@@ -217,7 +219,7 @@ def prepare_marks(
         for entry_id, panels in grouped.items():
             check_entry(entry_id, panels)
     else:
-        grouped, strays = group_by_blocks(aspect_ids, order, first, slow, check_entry)
+        grouped, strays, judges_seen = group_scattered(aspect_ids, order, first, slow, check_entry)
     for m in later:
         if m.entry not in grouped:  # an entry with later-round marks only
             grouped[m.entry] = {aspect_id: {} for aspect_id in aspect_ids}
@@ -232,7 +234,9 @@ def prepare_marks(
             if m.entry in unknown:
                 problems.add("unknown_entry", m, "entry", f"no entry {m.entry!r} in this event")
     if judge_ids is not None:
-        unknown_judges = {m.judge for m in marks} - judge_ids
+        if judges_seen is None or later:
+            judges_seen = {m.judge for m in marks}
+        unknown_judges = judges_seen - judge_ids
         if unknown_judges:
             for m in marks:
                 if m.judge in unknown_judges:

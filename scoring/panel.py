@@ -130,6 +130,15 @@ def _spread_outcome(values, max_spread, flag_spread, what: str) -> Outcome | tup
     return None
 
 
+_NEVER = Decimal("Infinity")
+
+
+def _thresholds(max_spread, flag_spread) -> tuple[Decimal, Decimal]:
+    """The two spread limits with "none" as infinity, so a panel within both costs two comparisons and no
+    call; only a panel at or beyond one goes through :func:`_spread_outcome` for its status and reason."""
+    return (max_spread if max_spread is not None else _NEVER, flag_spread if flag_spread is not None else _NEVER)
+
+
 def _band_for(bands_desc: list[ToleranceBand], num, den) -> ToleranceBand:
     """The band whose ``min`` is the largest not above num/den (compared without dividing)."""
     for band in bands_desc:
@@ -200,10 +209,11 @@ def _mean(rule: MeanRule, n: int, what: str = "mean rule") -> RuleFn:
     max_spread, flag_spread = rule.max_spread, rule.flag_spread
     used = range(n)
     checks = max_spread is not None or flag_spread is not None
+    above, at_least = _thresholds(max_spread, flag_spread)
 
     def mean(p: PanelMarks) -> Outcome:
         v = p.values
-        if checks:
+        if checks and ((spread := v[-1] - v[0]) > above or spread >= at_least):
             breach = _spread_outcome(v, max_spread, flag_spread, what)
             if isinstance(breach, Outcome):
                 return breach
@@ -220,11 +230,12 @@ def _median(rule: MedianRule, n: int) -> RuleFn:
     mid = n // 2
     odd = n % 2 == 1
     used = (mid,) if odd else (mid - 1, mid)
+    above, at_least = _thresholds(max_spread, flag_spread)
 
     def median(p: PanelMarks) -> Outcome:
         v = p.values
         status, reason, involved = OK, None, ()
-        if checks:
+        if checks and ((spread := v[-1] - v[0]) > above or spread >= at_least):
             breach = _spread_outcome(v, max_spread, flag_spread, "median rule")
             if isinstance(breach, Outcome):
                 return breach
@@ -244,13 +255,14 @@ def _trimmed(k: int, factor: Decimal, as_sum: bool, max_spread, flag_spread, n: 
     scale = factor != 1
     factor_exact = Fraction(factor)  # for what-if panels, whose marks may be fractions
     checks = max_spread is not None or flag_spread is not None
+    above, at_least = _thresholds(max_spread, flag_spread)
 
     def trimmed(p: PanelMarks) -> Outcome:
         v = p.values
         s = sum(v[k:n - k])
         if scale:
             s = s * factor if type(s) is not Fraction else s * factor_exact
-        if checks:
+        if checks and ((spread := v[-1] - v[0]) > above or spread >= at_least):
             breach = _spread_outcome(v, max_spread, flag_spread, what)
             if isinstance(breach, Outcome):
                 return breach

@@ -26,8 +26,7 @@ from .model import (
     Scheme,
 )
 from .numbers import (
-    DECIMAL_MODES,
-    ROUNDER,
+    ROUNDERS,
     STICKY,
     ZERO,
     canonical,
@@ -51,7 +50,7 @@ class AspectPlan:
     """An aspect with everything resolved that does not depend on marks."""
 
     __slots__ = ("aspect", "criterion", "n", "lo", "hi", "judgement", "fn", "own_count", "smul", "sdiv",
-                 "places", "mode", "quantum", "rmode", "rule", "max_rounds", "references", "n_max", "evaluate")
+                 "places", "mode", "quantum", "rule", "max_rounds", "references", "n_max", "evaluate")
 
     def __init__(self, scheme: Scheme, aspect, criterion_id: str):
         self.aspect = aspect
@@ -84,7 +83,6 @@ class AspectPlan:
         r = scheme.rounding.aspect
         self.places, self.mode = (r.places, r.mode) if r is not None else (None, None)
         self.quantum = quantum(r.places) if r is not None else None
-        self.rmode = DECIMAL_MODES[r.mode] if r is not None else None
         # The fast pass-2 check: more marks than this, or a rule that sorts out roles by round or judge,
         # sends the panel to the row-by-row path.
         measurement = isinstance(aspect, MeasurementAspect)
@@ -95,7 +93,7 @@ class AspectPlan:
 class SchemePlan:
     """A validated scheme's aspect plans in scheme order (``criteria``) and by id (``aspects``)."""
 
-    __slots__ = ("scheme", "criteria", "aspects", "weights", "criterion_rounding", "total_rounding")
+    __slots__ = ("scheme", "criteria", "aspects", "weights", "criterion_rounding", "total_rounding", "steps")
 
     def __init__(self, scheme: Scheme):
         self.scheme = scheme
@@ -110,6 +108,9 @@ class SchemePlan:
                 self.aspects[p.aspect.id] = p
         self.criterion_rounding = scheme.rounding.criterion
         self.total_rounding = scheme.rounding.total
+        # What evaluating an entry walks, flattened: (criterion id, weight, [(aspect id, evaluator)]).
+        self.steps = [(cid, weight, [(p.aspect.id, p.evaluate) for p in plans])
+                      for (cid, plans), weight in zip(self.criteria, self.weights)]
 
 
 def compile_scheme(scheme: Scheme) -> SchemePlan:
@@ -137,8 +138,9 @@ def _make_evaluator(ap: AspectPlan):
     (Closure variables are read faster than attributes, and there are 10^5 panels per event.)
     """
     aspect_id, criterion_id, fn, n, own_count = ap.aspect.id, ap.criterion, ap.fn, ap.n, ap.own_count
-    smul, sdiv, places, mode, q, rmode = ap.smul, ap.sdiv, ap.places, ap.mode, ap.quantum, ap.rmode
+    smul, sdiv, places, mode, q = ap.smul, ap.sdiv, ap.places, ap.mode, ap.quantum
     divide = STICKY.divide
+    quantize = ROUNDERS[mode].quantize if mode is not None else None
 
     def evaluate(panel: PanelMarks | None) -> AspectResult:
         if panel is None:
@@ -150,8 +152,9 @@ def _make_evaluator(ap: AspectPlan):
         num, den, status, _, reason, involved = fn(panel)
         if num is None:
             return AspectResult(aspect_id, criterion_id, status, None, reason, _involved(panel, involved), panel=panel)
-        if type(num) is Fraction or type(den) is Fraction:
-            # Only a what-if recompute (a judge replaced by the panel average) feeds fractions in.
+        if type(num) is Fraction:
+            # Only a what-if recompute (a judge replaced by the panel average) feeds fractions in; a rule
+            # makes a fractional denominator only from fractional marks, so num tells.
             value = Fraction(num) / Fraction(den)
             if smul is not None:
                 value = value * Fraction(smul) / Fraction(sdiv)
@@ -164,10 +167,10 @@ def _make_evaluator(ap: AspectPlan):
             if places is None:
                 mark = exact_ratio(num, den)
             elif den == 1:
-                mark = num.quantize(q, rounding=rmode, context=ROUNDER)
+                mark = quantize(num, q)
             else:
                 # round-to-odd at 60 digits, then the declared rounding: equals rounding num/den once
-                mark = divide(num, den).quantize(q, rounding=rmode, context=ROUNDER)
+                mark = quantize(divide(num, den), q)
         if status == OK:
             return AspectResult(aspect_id, criterion_id, OK, mark, reason, NO_MARKS, num, den, panel)
         return AspectResult(aspect_id, criterion_id, status, mark, reason, _involved(panel, involved),

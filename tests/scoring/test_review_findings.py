@@ -269,10 +269,29 @@ def test_results_do_not_depend_on_the_arrival_order_of_marks(seed):
     scheme, entries, rows = _random_event(seed)
     shuffled = rows[:]
     random.Random(seed).shuffle(shuffled)
-    assert in_entry_runs(rows) and not in_entry_runs(shuffled)  # both grouping paths are exercised
+    per_entry = len(rows) // len(entries)
+    assert in_entry_runs(rows, per_entry) and not in_entry_runs(shuffled, per_entry)  # both grouping paths run
     by_entry = encode_results(compute_event(scheme, rows, entries))
     assert encode_results(compute_event(scheme, shuffled, entries)) == by_entry
     assert encode_results(compute_event(scheme, shuffled)) == encode_results(compute_event(scheme, rows))
+
+
+def test_scattered_marks_keep_their_own_digits():
+    # Scattered marks are interned so that later touches hit a few hot objects; the interning must not
+    # merge equal values written differently ("8" and "8.0", "-0" and "0"): unrounded results keep the
+    # digits each judge entered, whatever the arrival order.
+    aspects = [f"m{k}" for k in range(4)]
+    scheme = Scheme(id="s", criteria=[Criterion(id="c", aspects=[MeasurementAspect(id=a, max=D(10)) for a in aspects])])
+    texts = ["8", "8.0", "8.00", "0", "-0", "0.0", "1E+1"]
+    entries = [Entry(id=f"E{i:03d}") for i in range(300)]
+    text = {(e.id, a): texts[(i + k) % len(texts)] for i, e in enumerate(entries) for k, a in enumerate(aspects)}
+    rows = [Mark(entry=e, judge="J1", aspect=a, mark=D(t)) for (e, a), t in text.items()]
+    shuffled = rows[:]
+    random.Random(8).shuffle(shuffled)
+    assert not in_entry_runs(shuffled, len(aspects))  # the scattered path
+    for marks in (rows, shuffled):
+        result = compute_event(scheme, marks, entries)
+        assert {(e.id, a): str(result.entry(e.id).aspect(a).mark) for e in entries for a in aspects} == text
 
 
 @pytest.mark.parametrize("seed", [4, 5])
