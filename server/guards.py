@@ -7,9 +7,10 @@ The app-wide guard refuses anonymous requests to every route that is not explici
 from __future__ import annotations
 
 from litestar.connection import ASGIConnection
+from litestar.exceptions import WebSocketException
 from litestar.handlers.base import BaseRouteHandler
 
-from server.errors import Forbidden, Unauthenticated
+from server.errors import DomainError, Forbidden, Unauthenticated
 from server.principal import Principal
 
 # framework routes without handler options of our own: API docs
@@ -22,12 +23,21 @@ def is_public(connection: ASGIConnection, handler: BaseRouteHandler) -> bool:
     return connection.scope["path"].startswith(PUBLIC_PREFIXES)
 
 
+def for_connection(connection: ASGIConnection, error: DomainError) -> Exception:
+    """A refusal as the connection can carry it: problem+json over HTTP; over a WebSocket (which has no
+    response body before it is accepted) a close code of 4000 + the HTTP status, with the stable code as
+    the reason."""
+    if connection.scope["type"] == "websocket":
+        return WebSocketException(detail=error.code, code=4000 + error.status)
+    return error
+
+
 def require_authenticated(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """App-wide guard: private by default."""
     if is_public(connection, handler):
         return
     if not isinstance(connection.scope.get("user"), Principal):
-        raise Unauthenticated("Sign in or send a bearer token.")
+        raise for_connection(connection, Unauthenticated("Sign in or send a bearer token."))
 
 
 def requires_role(*roles: str):

@@ -6,10 +6,16 @@ guards in ``server.guards``.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from litestar import Response
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from server.accounts.schemas import LoginOut, MeOut
 from server.accounts.services import authenticate_token, csrf_ok
+from server.config import get_settings
 from server.errors import Forbidden, Unauthenticated
 
 SESSION_COOKIE = "jineng_session"
@@ -35,3 +41,14 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
                     raise Forbidden("Missing or wrong X-CSRF-Token header for a cookie session.", code="csrf_failed")
                 return AuthenticationResult(user=principal, auth="cookie")
         return AuthenticationResult(user=None, auth=None)
+
+
+def session_response(user: MeOut, token: str, csrf: str, expires: datetime, mode: str) -> Response[LoginOut]:
+    """A new session as the answer to a sign-in: the bearer token in the body, or an HttpOnly,
+    SameSite=Strict session cookie plus the CSRF token to echo in ``X-CSRF-Token``."""
+    if mode == "token":
+        return Response(LoginOut(user=user, expires_at=expires, token=token))
+    settings = get_settings()
+    cookie = Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="strict",
+                    secure=settings.cookie_secure, path="/", max_age=settings.session_hours * 3600)
+    return Response(LoginOut(user=user, expires_at=expires, csrf_token=csrf), cookies=[cookie])

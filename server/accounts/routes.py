@@ -8,7 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from server.accounts import services
-from server.accounts.middleware import SESSION_COOKIE
+from server.accounts.middleware import SESSION_COOKIE, session_response
 from server.accounts.schemas import (
     GrantIn,
     LoginIn,
@@ -20,7 +20,6 @@ from server.accounts.schemas import (
     UserIn,
     UserOut,
 )
-from server.config import get_settings
 from server.guards import requires_role
 from server.principal import Principal
 
@@ -41,14 +40,7 @@ class AuthController(Controller):
         user, token, csrf, expires = await services.login(
             data.username, data.password, mode=data.mode, remote=remote_address(request)
         )
-        if data.mode == "token":
-            return Response(LoginOut(user=user, expires_at=expires, token=token))
-        settings = get_settings()
-        cookie = Cookie(
-            key=SESSION_COOKIE, value=token, httponly=True, samesite="strict", secure=settings.cookie_secure,
-            path="/", max_age=settings.session_hours * 3600,
-        )
-        return Response(LoginOut(user=user, expires_at=expires, csrf_token=csrf), cookies=[cookie])
+        return session_response(user, token, csrf, expires, data.mode)
 
     @post("/logout", status_code=200)
     async def logout(self, principal: NamedDependency[Principal]) -> Response[dict]:

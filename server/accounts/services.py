@@ -157,11 +157,12 @@ async def login(username: str, password: str, *, mode: str, remote: str) -> tupl
     expires = now() + (
         timedelta(hours=settings.session_hours) if mode == "cookie" else timedelta(days=settings.token_days)
     )
-    token, csrf = await _new_session(user["id"], "cookie" if mode == "cookie" else "bearer", expires, "login")
+    token, csrf = await new_session(user["id"], "cookie" if mode == "cookie" else "bearer", expires, "login")
     return await me(user["id"]), token, csrf, expires
 
 
-async def _new_session(user_id: int, kind: str, expires: datetime, label: str) -> tuple[str, str]:
+async def new_session(user_id: int, kind: str, expires: datetime, label: str) -> tuple[str, str]:
+    """A new cookie or bearer session of a user: (token, CSRF token for cookie sessions)."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24) if kind == "cookie" else ""
     async with write_transaction():
@@ -181,7 +182,7 @@ async def logout(principal: Principal) -> None:
 
 async def create_token(principal: Principal, label: str, days: int) -> tuple[int, str, datetime]:
     expires = now() + timedelta(days=days)
-    token, _ = await _new_session(principal.user_id, "bearer", expires, label)
+    token, _ = await new_session(principal.user_id, "bearer", expires, label)
     row = await AuthSession.select(AuthSession.id).where(AuthSession.token_hash == token_digest(token)).first()
     return row["id"], token, expires
 

@@ -7,11 +7,16 @@ competition; a caller with none gets 404 for the event, as for any record outsid
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Redirect
 
+from server.accounts.middleware import session_response
+from server.accounts.schemas import LoginOut
+from server.accounts.services import me
 from server.judging import (
     appeals,
     closing,
@@ -19,6 +24,7 @@ from server.judging import (
     envelope,
     marks,
     outcome,
+    pairing,
     panels,
     readiness,
     recheck,
@@ -44,6 +50,9 @@ from server.judging.schemas import (
     LockIn,
     MarkBatchIn,
     MarkBatchOut,
+    PairIn,
+    PairingIn,
+    PairingOut,
     PanelJudgeIn,
     PanelJudgeOut,
     PassphraseIn,
@@ -297,4 +306,25 @@ class JudgingController(Controller):
         return await readiness.publication_blockers(event_id)
 
 
-ROUTES = [JudgingController]
+    @post("/pairings", status_code=201)
+    async def create_pairing(self, principal: NamedDependency[Principal], event_id: FromPath[PathId],
+                             data: JSONBody[PairingIn]) -> PairingOut:
+        """A one-time code (and its QR) that signs a judge's tablet in; the chief judge shows it."""
+        return await pairing.create(await context(principal, event_id), data.user_id)
+
+
+@post("/api/judging/pair", opt={"public": True}, status_code=200, tags=["judging"])
+async def pair_tablet(data: JSONBody[PairIn]) -> Response[LoginOut]:
+    """Trade a pairing code for the judge's session (cookie with CSRF token, or a bearer token)."""
+    event_id, user_id, token, csrf, expires = await pairing.redeem(data.code, "bearer" if data.mode == "token"
+                                                                   else "cookie")
+    return session_response(await me(user_id), token, csrf, expires, data.mode)
+
+
+@get("/P/{code:str}", opt={"public": True}, include_in_schema=False)
+async def pairing_link(code: FromPath[str]) -> Redirect:
+    """Where a pairing QR points: the judge tablet page, which redeems the code."""
+    return Redirect(path=f"/judge/?pair={quote(code[:20])}", status_code=302)
+
+
+ROUTES = [JudgingController, pair_tablet, pairing_link]

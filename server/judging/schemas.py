@@ -336,3 +336,21 @@ class AnalyticsOut(msgspec.Struct):
 
     judges: dict[str, Any]
     what_if: dict[str, Any]
+
+
+class PairingIn(msgspec.Struct, forbid_unknown_fields=True):
+    user_id: Id
+
+
+class PairingOut(msgspec.Struct):
+    code: str  # XXXX-XXXX, shown on the console
+    user_id: int
+    event_id: int
+    expires_at: datetime
+    url: str  # what the QR says
+    qr_png: str  # the QR as a base64 PNG
+
+
+class PairIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=4, max_length=20)]
+    mode: Literal["cookie", "token"] = "cookie"

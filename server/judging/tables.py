@@ -241,3 +241,16 @@ class Appeal(Table, tablename="judging_appeal"):
     ruled_by = Integer(null=True, default=None)
     ruled_at = Timestamptz(null=True, default=None)
     revisions = Text(default="")  # JSON: the mark versions an upheld appeal caused
+
+
+class Pairing(Table, tablename="judging_pairing"):
+    """A one-time code that signs a judge's tablet in (shown by the chief judge's console, also as a QR).
+    Only the code's SHA-256 is stored; it expires after minutes and works once."""
+
+    event = ForeignKey(Event, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    code_hash = Varchar(length=64, unique=True)
+    created_by = Integer(null=True, default=None)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

@@ -19,7 +19,8 @@ from litestar import Request, WebSocket, get, websocket
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from server.errors import Forbidden
+from server.errors import DomainError, Forbidden, Unauthenticated
+from server.guards import for_connection
 from server.judging.context import context
 from server.live import feeds
 from server.live.hub import REFETCH_ALL, Channel, Hub, Listener
@@ -71,10 +72,22 @@ async def _pump(socket: WebSocket, channel: Channel, listener: Listener, first: 
             await socket.close(code=1001)
 
 
+async def _checked(socket: WebSocket, event_id: int, principal: Principal | None):
+    """The event's judging context, or the socket closed with 4000 + the refusal's status."""
+    try:
+        ctx = await context(principal, event_id)
+        if principal is not None and not ctx.roles & CONSOLE_ROLES:
+            raise Forbidden("The console is for the judging officials of this competition.",
+                            code="judging_role_required")
+        return ctx
+    except DomainError as error:
+        raise for_connection(socket, error) from None
+
+
 @websocket("/live/events/{event_id:int}/scoreboard", opt={"public": True})
 async def scoreboard_socket(socket: WebSocket, event_id: FromPath[PathId]) -> None:
     """The public live board of an event (codes only until the results are published)."""
-    await context(None, event_id)  # 404 for an unknown event before accepting
+    await _checked(socket, event_id, None)  # an unknown event is refused before accepting
     await socket.accept()
     hub = _hub(socket)
     channel, listener = await hub.join(feeds.scoreboard_channel(event_id), snapshot=feeds.scoreboard_message,
@@ -86,11 +99,9 @@ async def scoreboard_socket(socket: WebSocket, event_id: FromPath[PathId]) -> No
 async def console_socket(socket: WebSocket, event_id: FromPath[PathId], since: FromQuery[Since] = None) -> None:
     """Every change of an event's judging, for its officials; ``since`` resumes after a reconnect."""
     principal = socket.scope.get("user")
-    if not isinstance(principal, Principal):  # the app-wide guard refuses anonymous sockets already
-        raise Forbidden("Sign in first.", code="unauthenticated")
-    ctx = await context(principal, event_id)
-    if not ctx.roles & CONSOLE_ROLES:
-        raise Forbidden("The console is for the judging officials of this competition.", code="judging_role_required")
+    if not isinstance(principal, Principal):  # the app-wide guard refuses these already; never None here
+        raise for_connection(socket, Unauthenticated("Sign in first."))
+    await _checked(socket, event_id, principal)
     await socket.accept()
     hub = _hub(socket)
     channel, listener = await hub.join(feeds.console_channel(event_id))

@@ -73,7 +73,12 @@ async def test_public_allow_list_is_what_we_think(client):
             if handler.opt.get("public") and route.path.startswith("/api/"):
                 public_api.append((sorted(handler.http_methods), route.path))
     for methods, path in public_api:
-        assert path.startswith(("/api/auth/login", "/api/verify", "/api/public/")), (methods, path)
+        assert path.startswith(("/api/auth/login", "/api/verify", "/api/public/", "/api/judging/pair",
+                                "/api/live/")), (methods, path)
+        if path.startswith(("/api/judging/pair",)):
+            assert methods == ["POST"]  # trades a one-time code for a session, like login
+        if path.startswith("/api/live/"):
+            assert methods == ["GET"]
 
 
 async def test_static_pages_are_public(client):
@@ -86,3 +91,24 @@ async def test_healthz_does_a_database_round_trip(client):
     assert r.status_code == 200
     assert r.json()["status"] == "ok"
     assert r.json()["database"] in {"sqlite", "postgres"}
+
+
+def test_every_websocket_route_refuses_an_anonymous_caller_unless_public():
+    """WebSocket routes are enumerated from the app too; a private one closes an anonymous socket."""
+    from litestar.exceptions import WebSocketDisconnect
+    from litestar.routes import WebSocketRoute
+    from litestar.testing import TestClient
+
+    app = create_app()
+    sockets = [(route.path, route.route_handler.opt.get("public", False)) for route in app.routes
+               if isinstance(route, WebSocketRoute)]
+    assert {path for path, _ in sockets} >= {"/live/events/{event_id:int}/console",
+                                             "/live/events/{event_id:int}/scoreboard"}
+    with TestClient(app=app) as tc:
+        for path, public in sockets:
+            if public:
+                continue
+            with pytest.raises(WebSocketDisconnect) as refused:
+                with tc.websocket_connect(_concrete(path)) as ws:
+                    ws.receive_json()
+            assert refused.value.code in (4401, 4001, 1008, 4000 + 401), (path, refused.value.code)

@@ -3,9 +3,10 @@ tolerance ticket and its resolution, sign-off, lock, decryption by two people, r
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
-from server.judging.tables import JudgingEvent
+from server.judging.tables import JudgingEvent, Pairing
 from tests.server.helpers import token_for
 from tests.server.judging.support import PASSPHRASE, cells, drawn, make_judged_event, mark, post_marks, sheet, staffed
 
@@ -82,3 +83,30 @@ async def test_a_judged_event_from_draw_to_decryption(client, world):
     await JudgingEvent.update({JudgingEvent.locked_at: JudgingEvent.locked_at - timedelta(hours=3)}).where(
         JudgingEvent.event == j.event)
     assert (await client.get(f"{j.base}/publication", headers=j.tokens["chief"])).json() == []
+
+
+async def test_a_tablet_pairs_once_with_the_chief_judges_code(client, world):
+    j = await staffed(client, await make_judged_event(client, world))
+    made = await client.post(f"{j.base}/pairings", headers=j.tokens["chief"], json={"user_id": j.users["j2"]})
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["url"].endswith("/P/" + body["code"].replace("-", "")) and body["url"] == body["url"].upper()
+    assert body["qr_png"]
+    judge = await client.post(f"{j.base}/pairings", headers=j.tokens["j2"], json={"user_id": j.users["j2"]})
+    assert judge.status_code == 403
+    link = await client.get("/P/" + body["code"].replace("-", ""))
+    assert link.status_code == 302 and link.headers["location"].startswith("/judge/?pair=")
+    paired = await client.post("/api/judging/pair", json={"code": body["code"].lower(), "mode": "token"})
+    assert paired.status_code == 200 and paired.json()["user"]["username"] == "j2", paired.text
+    sheets = await client.get(f"{j.base}/sheets", headers={"Authorization": f"Bearer {paired.json()['token']}"})
+    assert sheets.status_code == 200
+    again = await client.post("/api/judging/pair", json={"code": body["code"], "mode": "token"})
+    assert again.status_code == 401 and again.json()["code"] == "pairing_invalid"
+    racing = (await client.post(f"{j.base}/pairings", headers=j.tokens["chief"], json={"user_id": j.users["j3"]})).json()
+    results = await asyncio.gather(*(client.post("/api/judging/pair", json={"code": racing["code"], "mode": "token"})
+                                     for _ in range(10)))
+    assert sorted(r.status_code for r in results) == [200] + [401] * 9
+    expired = (await client.post(f"{j.base}/pairings", headers=j.tokens["chief"], json={"user_id": j.users["j4"]})).json()
+    await Pairing.update({Pairing.expires_at: Pairing.created_at}).where(Pairing.user == j.users["j4"])
+    late = await client.post("/api/judging/pair", json={"code": expired["code"]})
+    assert late.status_code == 401
