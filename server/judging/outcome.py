@@ -58,6 +58,12 @@ async def export(ctx: Context) -> bytes:
     return msgspec.json.encode(await marks_sheet(ctx, by_entry=decrypted))
 
 
+def scheme_document(ctx: Context) -> bytes:
+    """The scheme marks are judged by (``jineng.scheme/1``, the event's award rules folded in)."""
+    ctx.require("chief_judge", "supervisor", "organizer")
+    return msgspec.json.encode(ctx.scheme().scheme)
+
+
 async def analytics(ctx: Context) -> AnalyticsOut:
     """Each judge's leniency and spread against the panel, and what-if results without each judge."""
     ctx.require("chief_judge", "supervisor")

@@ -263,6 +263,12 @@ class JudgingController(Controller):
         body = await outcome.export(await context(principal, event_id))
         return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
+    @get("/scheme", media_type="application/json")
+    async def export_scheme(self, principal: NamedDependency[Principal], event_id: FromPath[PathId]) -> Response[bytes]:
+        """The marking scheme the marks are judged by (with the event's award rules), for ``--scheme``."""
+        body = outcome.scheme_document(await context(principal, event_id))
+        return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
     @get("/analytics")
     async def get_analytics(self, principal: NamedDependency[Principal], event_id: FromPath[PathId]) -> AnalyticsOut:
         """Each judge's leniency and spread against the panel, and what-if results without each judge."""

@@ -22,6 +22,8 @@ from server.competitions.competitions import lock_competition, now
 from server.competitions.events import event_row
 from server.db import write_transaction
 from server.errors import Conflict, InvalidInput
+from server.judging.context import context as judging_context
+from server.judging.outcome import marks_sheet
 from server.principal import Principal
 from server.registration.tables import Entry, EntryMember
 from server.results import pending
@@ -90,7 +92,8 @@ async def import_results(principal: Principal | None, competition_id: int, event
 
 
 async def compute_results(principal: Principal | None, competition_id: int, event_id: int, data: bytes,
-                          *, csv: bool = False) -> EventResultsOut:
+                          *, csv: bool = False, entry_ids: set[int] | None = None,
+                          source: str = "computed") -> EventResultsOut:
     """Compute an event's results from marks (``jineng.marks/1`` JSON, or CSV entry,judge,aspect,mark[,round])
     with the event's scheme and award rules through scoring/, then import them like a results file."""
     competition = await require_competition_manager(principal, competition_id)
@@ -112,6 +115,8 @@ async def compute_results(principal: Principal | None, competition_id: int, even
         raise rules.invalid_document("", rules.scoring_problems(err.problems), "The marks were refused") from None
     entries = await Entry.select(Entry.id, Entry.school, Entry.status).where(
         (Entry.event == event_id) & Entry.status.is_in(["approved", "withdrawn"])).order_by(Entry.id)
+    if entry_ids is not None:  # a judged event: the entries that were present at the draw
+        entries = [e for e in entries if e["id"] in entry_ids]
     members: dict[int, list[scoring.Member]] = {e["id"]: [] for e in entries}
     if entries:
         for m in await EntryMember.select(EntryMember.entry, EntryMember.person, EntryMember.person.name.as_alias("name")).where(
@@ -134,4 +139,16 @@ async def compute_results(principal: Principal | None, competition_id: int, even
         waiting = [e.entry.id for e in result.entries if e.status not in ("final", "withdrawn")]
         raise InvalidInput(message[0].upper() + message[1:] + ".", code="results_not_final", field="marks",
                            extra={"entries": waiting, "results_status": result.status, **members})
-    return await import_results(principal, competition_id, event_id, scoring.encode_results(result), source="computed")
+    return await import_results(principal, competition_id, event_id, scoring.encode_results(result), source=source)
+
+
+async def compute_from_judging(principal: Principal | None, competition_id: int, event_id: int) -> EventResultsOut:
+    """Compute an event's results from the marks judged here (locked and decrypted): the same path as a
+    marks file, with the marks the judging domain hands over (``server.judging.outcome``)."""
+    await require_competition_manager(principal, competition_id)
+    await event_row(competition_id, event_id)
+    ctx = await judging_context(None, event_id)
+    sheet = await marks_sheet(ctx, by_entry=True)
+    present = {int(e.id) for e in sheet.entries or []}
+    return await compute_results(principal, competition_id, event_id, msgspec.json.encode(sheet),
+                                 entry_ids=present, source="judging")

@@ -3,10 +3,12 @@ recorded in the people domain's award records (the graduate record: what "exclud
 winners" and promotions read). One event at a time while the competition runs, or every event's
 imported results at once inside the competition's step to ``results_published``
 (``server.results.handlers``), which is refused while an event with approved entries has no results.
+An event judged here publishes only when judging says it may (``server.judging.readiness``).
 """
 
 from __future__ import annotations
 
+from server import events
 from server.access import competition_row, require_competition_manager
 from server.audit.services import record
 from server.catalog.tables import Occupation
@@ -15,6 +17,7 @@ from server.competitions.events import event_row
 from server.competitions.tables import Event
 from server.db import write_transaction
 from server.errors import Conflict
+from server.judging.readiness import publication_blockers
 from server.people.schemas import AwardIn
 from server.people.services import record_award
 from server.principal import Principal
@@ -51,12 +54,22 @@ async def _record_awards(principal: Principal | None, competition: dict, event: 
     return count
 
 
+async def _ready(event: dict) -> None:
+    """A judged event publishes only after decryption, the re-check, the appeal window and every ruling."""
+    blockers = await publication_blockers(event["id"])
+    if blockers:
+        raise Conflict(f"{event['code']} {event['name']}: " + "; ".join(blockers) + ".", code="judging_not_ready",
+                       extra={"event_id": event["id"], "blockers": blockers})
+
+
 async def _publish(principal: Principal | None, competition: dict, event: dict) -> None:
     """Inside the caller's transaction: mark published, record awards, audit."""
+    await _ready(event)
     await EventResults.update({EventResults.status: "published", EventResults.published_at: now(),
                                EventResults.published_by: principal.user_id if principal else None}).where(
         EventResults.event == event["id"])
     awards = await _record_awards(principal, competition, event)
+    events.queue("results.published", event_id=event["id"], competition_id=competition["id"])
     await record(principal, action="event.results_published", object_type="event", object_id=event["id"],
                  before={"status": "imported"}, after={"status": "published", "award_records": awards})
 

@@ -16,6 +16,7 @@ from server.results.schemas import (
     EventResultsOut,
     EventResultsStatus,
     PublicCompetitionResults,
+    PublicCompetitionSummary,
     PublicEventResults,
 )
 from server.uploads import uploaded_file
@@ -58,6 +59,13 @@ class EventResultsController(Controller):
         csv = name.lower().endswith(".csv") or request.headers.get("content-type", "").startswith("text/csv")
         return await importing.compute_results(principal, competition_id, event_id, data, csv=csv)
 
+    @post("/{event_id:int}/results/from-judging", status_code=201)
+    async def compute_from_judging(
+        self, principal: NamedDependency[Principal], competition_id: FromPath[PathId], event_id: FromPath[PathId]
+    ) -> EventResultsOut:
+        """Compute the results from the event's judged marks (after the last decryption step)."""
+        return await importing.compute_from_judging(principal, competition_id, event_id)
+
     @get("/{event_id:int}/results")
     async def event_results(
         self, principal: NamedDependency[Principal], competition_id: FromPath[PathId], event_id: FromPath[PathId]
@@ -91,6 +99,11 @@ class EventResultsController(Controller):
 class PublicResultsController(Controller):
     path = "/api/public/competitions"
     tags = ["public"]
+
+    @get("/", opt={"public": True})
+    async def competitions(self) -> list[PublicCompetitionSummary]:
+        """Competitions with published results, newest publication first (what /results/ lists)."""
+        return await views.public_competitions()
 
     @get("/{competition_id:int}/results", opt={"public": True})
     async def competition_results(self, competition_id: FromPath[PathId]) -> PublicCompetitionResults:

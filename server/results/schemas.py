@@ -96,6 +96,19 @@ class PublicEventSummary(msgspec.Struct):
     entries: int
 
 
+class PublicCompetitionSummary(msgspec.Struct):
+    """A competition with published results, for the public list (its id is what /results/ links by)."""
+
+    competition_id: int
+    name: str
+    level: Level
+    year: int
+    edition: int | None
+    organizers: list[str]
+    published_events: int
+    last_published_at: datetime
+
+
 class PublicCompetitionResults(msgspec.Struct):
     competition: str
     level: Level

@@ -18,7 +18,7 @@ class EventResults(Table, tablename="event_results"):
     event = ForeignKey(Event, on_delete=OnDelete.cascade, index=True)
     document = Text()  # the results document, canonical JSON
     digest = Varchar(length=64)  # SHA-256 of the document as received
-    # import (a results file) | computed (marks computed here through scoring/)
+    # import (a results file) | computed (a marks file computed here) | judging (marks judged here)
     source = Varchar(length=20, default="import")
     # imported | published
     status = Varchar(length=20, default="imported")

@@ -14,7 +14,7 @@ from server.access import can_manage_competition, competition_row
 from server.catalog.tables import Occupation
 from server.competitions import rules
 from server.competitions.events import event_row
-from server.competitions.tables import CompetitionOrganizer, Event
+from server.competitions.tables import Competition, CompetitionOrganizer, Event
 from server.errors import NotFound
 from server.principal import Principal
 from server.registration.tables import Entry, EntryMember
@@ -22,6 +22,7 @@ from server.results.schemas import (
     EventResultsOut,
     EventResultsStatus,
     PublicCompetitionResults,
+    PublicCompetitionSummary,
     PublicEventResults,
     PublicEventSummary,
     PublicResultLine,
@@ -115,6 +116,29 @@ async def public_competition_results(competition_id: int) -> PublicCompetitionRe
         events=[PublicEventSummary(event_id=e["id"], code=e["code"], name=e["name"],
                                    published_at=heads[e["id"]]["published_at"], entries=heads[e["id"]]["entry_count"])
                 for e in events if e["id"] in heads])
+
+
+async def public_competitions() -> list[PublicCompetitionSummary]:
+    """Every competition with at least one published event, newest publication first (for anyone)."""
+    heads = await EventResults.select(EventResults.published_at,
+                                      EventResults.event.competition.as_alias("competition")).where(
+        EventResults.status == "published")
+    published: dict[int, list] = {}
+    for h in heads:
+        published.setdefault(h["competition"], []).append(h["published_at"])
+    if not published:
+        return []
+    rows = await Competition.select().where(Competition.id.is_in(list(published)))
+    organizers: dict[int, list[str]] = {}
+    for o in await CompetitionOrganizer.select(CompetitionOrganizer.competition,
+                                               CompetitionOrganizer.organization.name.as_alias("name")).where(
+            CompetitionOrganizer.competition.is_in(list(published))).order_by(CompetitionOrganizer.id):
+        organizers.setdefault(o["competition"], []).append(o["name"])
+    out = [PublicCompetitionSummary(
+        competition_id=r["id"], name=r["name"], level=r["level"], year=r["year"], edition=r["edition"],
+        organizers=organizers.get(r["id"], []), published_events=len(published[r["id"]]),
+        last_published_at=max(published[r["id"]])) for r in rows]
+    return sorted(out, key=lambda c: (c.last_published_at, c.competition_id), reverse=True)
 
 
 async def competition_results_status(competition_id: int) -> list[EventResultsStatus]:

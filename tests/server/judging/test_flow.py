@@ -4,14 +4,18 @@ tolerance ticket and its resolution, sign-off, lock, decryption by two people, r
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 from server.judging.tables import JudgingEvent, Pairing
 from tests.server.helpers import token_for
 from tests.server.judging.support import PASSPHRASE, cells, drawn, make_judged_event, mark, post_marks, sheet, staffed
 
 
-async def test_a_judged_event_from_draw_to_decryption(client, world):
+async def test_a_judged_event_from_draw_to_publication_and_certificates(client, world, tmp_path):
     j = await staffed(client, await make_judged_event(client, world))
     await drawn(client, j)
     # j1 teaches at school_a: school_a's code has a substitute on A1 (j4 or j5), never j1
@@ -80,9 +84,37 @@ async def test_a_judged_event_from_draw_to_decryption(client, world):
     ruled = await client.post(f"{j.base}/appeals/{filed.json()['id']}/ruling", headers=j.tokens["sup"],
                               json={"outcome": "dismissed", "reason": "复核评分记录，扣分依据充分。"})
     assert ruled.status_code == 200 and ruled.json()["status"] == "dismissed", ruled.text
+    results_url = f"/api/competitions/{j.competition}/events/{j.event}/results"
+    computed = await client.post(f"{results_url}/from-judging", headers=j.tokens["organizer"])
+    assert computed.status_code == 201, computed.text
+    early = await client.post(f"{results_url}/publish", headers=j.tokens["organizer"])
+    assert early.status_code == 409 and early.json()["code"] == "judging_not_ready", early.text
     await JudgingEvent.update({JudgingEvent.locked_at: JudgingEvent.locked_at - timedelta(hours=3)}).where(
         JudgingEvent.event == j.event)
     assert (await client.get(f"{j.base}/publication", headers=j.tokens["chief"])).json() == []
+    # an arbitration committee reproduces the digits from the exported files with the scoring CLI
+    scheme = (await client.get(f"{j.base}/scheme", headers=j.tokens["chief"])).content
+    marks = (await client.get(f"{j.base}/marks/export", headers=j.tokens["chief"])).content
+    (tmp_path / "scheme.json").write_bytes(scheme)
+    (tmp_path / "marks.json").write_bytes(marks)
+    cli = subprocess.run([str(Path(sys.executable).with_name("jineng")), "score", "compute", "--scheme",
+                          str(tmp_path / "scheme.json"), "--marks", str(tmp_path / "marks.json")],
+                         capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    by_cli = {e["entry"]: (e["rank"], e["total"]) for e in json.loads(cli.stdout)["entries"]}
+    by_server = {str(line["entry_id"]): (line["rank"], line["total"]) for line in computed.json()["lines"]}
+    assert by_cli == by_server and len(by_server) == 3
+    published = await client.post(f"{results_url}/publish", headers=j.tokens["organizer"])
+    assert published.status_code == 200 and published.json()["status"] == "published", published.text
+    issued = await client.post("/api/certificates/batches/results", headers=j.tokens["organizer"],
+                               json={"event_id": j.event, "issuer_id": world.orgs["hrss"]})
+    assert issued.status_code == 201, issued.text
+    batch = issued.json()
+    # 一等奖 (34% of 3 entries, rounded half up) for the top place, which two entries share
+    awarded = {line["entry_id"] for line in computed.json()["lines"] if line["award"]}
+    assert len(awarded) == 2 and {line["rank"] for line in computed.json()["lines"] if line["award"]} == {1}
+    assert batch["certificate_count"] == 2 and {c["kind"] for c in batch["certificates"]} == {"award"}
+    assert {c["entry_id"] for c in batch["certificates"]} == awarded
 
 
 async def test_a_tablet_pairs_once_with_the_chief_judges_code(client, world):
