@@ -15,6 +15,7 @@ from server.accounts.services import create_user
 from server.db import write_transaction
 from server.demo import competitions as demo_competitions
 from server.demo import issuing as demo_issuing
+from server.demo import judging as demo_judging
 from server.demo import registration as demo_registration
 from server.demo.people import birth_between, make_name, make_resident_id
 from server.organizations import services as orgs
@@ -111,8 +112,8 @@ async def load_demo(*, students_per_school: int = STUDENTS_PER_SCHOOL, seed: int
     ids.update({f"school_{n}": school_id for n, (school_id, _) in enumerate(schools, start=1)})
     accounts = await _accounts(ids, schools)
     made = {"organizations": len(by_code) + len(schools) + 11, "people": people, "accounts": accounts}
-    # later domains build on the same ids: competitions → entries → certificates
-    for part in (demo_competitions, demo_registration, demo_issuing):
+    # later domains build on the same ids: competitions → entries → judging → certificates
+    for part in (demo_competitions, demo_registration, demo_judging, demo_issuing):
         made.update(await part.load(ids))
     return made
 

@@ -42,7 +42,8 @@ DECLINE_REASONS = ["选手年龄证明材料与身份证信息不一致，经复
 WITHDRAW_REASONS = ["选手因伤无法参赛，学校申请撤回。", "选手参加省级集训，时间冲突。"]
 
 
-async def _principal(username: str) -> Principal | None:
+async def principal_of(username: str) -> Principal | None:
+    """The demo account as a signed-in principal (the demo acts through the services as its people)."""
     user = await User.select(User.id, User.username, User.display_name, User.person_id).where(
         User.username == username).first()
     if user is None:
@@ -64,7 +65,7 @@ async def _city_competition(ids: dict[str, int]) -> dict | None:
 
 async def _reviewer(competition_id: int) -> Principal | None:
     for username in ("jn-edu", "jn-hrss", "admin"):
-        principal = await _principal(username)
+        principal = await principal_of(username)
         if principal is not None and await can_manage_competition(principal, competition_id):
             return principal
     return None
@@ -102,7 +103,7 @@ async def _load(ids: dict[str, int]) -> dict[str, int]:
     schools = [ids[k] for k in sorted((k for k in ids if k.startswith("school_")), key=lambda k: int(k[7:]))]
     n = 0
     for number, school_id in enumerate(schools, start=1):
-        coordinator = await _principal(f"school-{number:02d}")
+        coordinator = await principal_of(f"school-{number:02d}")
         if coordinator is None:
             continue
         students = [p for p in await _people(school_id, "student") if p not in busy]
