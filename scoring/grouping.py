@@ -12,7 +12,9 @@ cost is memory traffic, not arithmetic, so the grouping follows the arrival orde
 
 Both give equal panels (same keys in the same insertion order, marks equal digit for digit), so nothing
 downstream can tell the paths apart; a wrong guess of the order costs time, never a different result.
-Neither path validates: :mod:`scoring.intake` checks what they produce.
+Neither path validates: :mod:`scoring.intake` checks what they produce.  Both set aside the unusual
+marks — a later round, or a mark that is not a ``Decimal`` — for intake to refuse or to send their panels
+down its row-by-row path; checking that in the same pass saves a scan of the whole file.
 """
 
 from __future__ import annotations
@@ -45,16 +47,22 @@ def group_in_runs(aspect_ids: list[str], order: list[str], marks: Sequence[Mark]
 
     Every panel slot is made up front from the roster and scheme ids: lookups then compare against
     those few strings, which stay in cache, instead of against keys scattered across a million decoded
-    marks."""
+    marks.  Returns the panels, the marks for unknown aspects and the unusual marks (set aside: a
+    later round, or not a ``Decimal``)."""
 
     def slots() -> dict[str, dict[str, Decimal]]:
         return {aspect_id: {} for aspect_id in aspect_ids}
 
     grouped: dict[str, dict[str, dict[str, Decimal]]] = {entry_id: slots() for entry_id in order}
     strays: list[Mark] = []
+    unusual: list[Mark] = []
     last_entry = None
     e: dict[str, dict[str, Decimal]] = {}
     for m in marks:
+        v = m.mark
+        if m.round != 1 or v.__class__ is not Decimal:
+            unusual.append(m)
+            continue
         # An equal string compares faster than a dict lookup hashes a fresh one.
         entry_id = m.entry
         if entry_id != last_entry:
@@ -63,15 +71,20 @@ def group_in_runs(aspect_ids: list[str], order: list[str], marks: Sequence[Mark]
                 grouped[entry_id] = e = slots()
             last_entry = entry_id
         try:  # a subscript, not .get(): no call per mark
-            e[m.aspect][m.judge] = m.mark
+            e[m.aspect][m.judge] = v
         except KeyError:
             strays.append(m)
-    return grouped, strays
+    return grouped, strays, unusual
 
 
-def group_scattered(aspect_ids: list[str], order: list[str], marks: Sequence[Mark], slow: set[tuple[str, str]],
-                    visit: Callable[[str, dict[str, dict[str, Decimal]]], None]) -> tuple[dict, list[Mark], set[str]]:
-    """Group marks that arrive scattered (judges' forms interleaved, an export sorted by aspect, a shuffle).
+def judges_in(grouped: dict[str, dict[str, dict[str, Decimal]]]) -> set[str]:
+    """Every judge id with a mark in the panels (the keys of every panel, at C speed)."""
+    return set().union(*[panel for panels in grouped.values() for panel in panels.values() if panel])
+
+
+def collect_scattered(aspect_ids: list[str], order: list[str], marks: Sequence[Mark]):
+    """Gather marks that arrive scattered (judges' forms interleaved, an export sorted by aspect, a
+    shuffle) into per-entry rows, for :func:`fill_scattered`.
 
     Filling 10^5 panel dicts in random order is dominated by cache misses, and so is every later touch of
     a mark that sits far from its panel's other marks (reading it to sort and sum, even the reference
@@ -84,16 +97,16 @@ def group_scattered(aspect_ids: list[str], order: list[str], marks: Sequence[Mar
       ``1.0`` stay apart): a scheme's marks take a few hundred distinct values, so every later touch of a
       mark hits one of a few hundred hot objects instead of a cold one among 10^6.
 
-    Then, entry by entry in roster order, the rows fill the entry's panels, the panels a judge marked
-    twice go to ``slow``, and ``visit`` gets the panels at once, while they are in cache.  Returns the
-    panels, the marks for unknown aspects and the judge ids seen."""
+    Returns the rows by entry (roster entries first, in order, then others as they first appear), the
+    marks for unknown aspects, the unusual marks (set aside: a later round, or not a ``Decimal``) and
+    the judge ids of the rows."""
     aspect_index = {a: i for i, a in enumerate(aspect_ids)}
-    # entry → [aspect index, judge, mark, aspect index, judge, mark, ...]; roster entries first, in order,
-    # then entries not on the roster (or all, without one) as they first appear
+    # entry → [aspect index, judge, mark, aspect index, judge, mark, ...]
     rows_of: dict[str, list | None] = {entry_id: [] for entry_id in order}
     judge_of: dict[str, str] = {}
     canon: dict[str, Decimal] = {}
     strays: list[Mark] = []
+    unusual: list[Mark] = []
     last_entry = None
     rows: list = []
     # Subscripts with a KeyError fallback rather than .get()/.setdefault(): no call per mark.
@@ -101,6 +114,10 @@ def group_scattered(aspect_ids: list[str], order: list[str], marks: Sequence[Mar
         if len(canon) > MAX_INTERNED:  # thousands of distinct marks: interning them cannot make them hot
             canon.clear()
         for m in marks[start:start + CHUNK]:
+            v = m.mark
+            if m.round != 1 or v.__class__ is not Decimal:  # before str(): a float's text may equal a mark's
+                unusual.append(m)
+                continue
             entry_id = m.entry
             if entry_id != last_entry:
                 try:
@@ -118,15 +135,19 @@ def group_scattered(aspect_ids: list[str], order: list[str], marks: Sequence[Mar
                 j = judge_of[j]
             except KeyError:
                 judge_of[j] = j
-            v = m.mark
             text = str(v)
             try:
                 v = canon[text]
             except KeyError:
                 canon[text] = v
             rows += (a, j, v)
-    del canon, rows
+    return rows_of, strays, unusual, set(judge_of)
 
+
+def fill_scattered(aspect_ids: list[str], rows_of: dict[str, list | None], slow: set[tuple[str, str]],
+                   visit: Callable[[str, dict[str, dict[str, Decimal]]], None]) -> dict:
+    """Entry by entry in row order, fill the entry's panels from its rows, add the panels a judge marked
+    twice to ``slow`` and hand the panels to ``visit`` at once, while they are in cache."""
     grouped: dict[str, dict[str, dict[str, Decimal]]] = {}
     n_aspects = len(aspect_ids)
     for entry_id, rows in rows_of.items():
@@ -145,4 +166,4 @@ def group_scattered(aspect_ids: list[str], order: list[str], marks: Sequence[Mar
                 seen.add((a, j))
         entry = grouped[entry_id] = dict(zip(aspect_ids, panels))
         visit(entry_id, entry)
-    return grouped, strays, set(judge_of)
+    return grouped

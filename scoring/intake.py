@@ -12,10 +12,17 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
+from itertools import chain
 from typing import Callable, NoReturn, Sequence
 
 from .errors import InvalidMarks, Problem
-from .grouping import group_in_runs, group_scattered, in_entry_runs
+from .grouping import (
+    collect_scattered,
+    fill_scattered,
+    group_in_runs,
+    in_entry_runs,
+    judges_in,
+)
 from .model import (
     DoubleMarkingArbiterRule,
     Entry,
@@ -120,14 +127,18 @@ def prepare_marks(
     entry_ids = {e.id for e in entry_list} if entry_list is not None else None
     judge_ids = {j.id for j in judges} if judges is not None else None
 
-    # Pass 0, two quick scans: is every mark a first-round Decimal?  Nearly always; otherwise later
-    # rounds are set aside for the slow path, panel by panel, and a float, an int or a str is refused
-    # before it gets near the arithmetic.  (Set comprehensions: in 3.11 their attribute loads are
-    # specialized, cheaper than set(map(attrgetter(...))).)
-    if {m.round for m in marks} <= {1} and {m.mark.__class__ for m in marks} <= {Decimal}:
-        first, later = marks, []
-    else:
-        unusual = [m for m in marks if m.round != 1 or m.mark.__class__ is not Decimal]
+    aspects = plan.aspects
+    aspect_ids = list(aspects)
+    # Panels with a later round go to the slow path; so do (found below) panels a judge marked twice
+    # and panels that fail a fast check.
+    slow: set[tuple[str, str]] = set()
+    aside: list[Mark] = []  # valid marks grouping left out: later rounds (and Decimal subclasses)
+    aside_strays: list[Mark] = []
+
+    def set_aside(unusual: list[Mark]) -> None:
+        """The marks grouping left out: refuse a float, an int or a str before it gets near the
+        arithmetic, and send the panels of the others (later rounds) down the slow path."""
+        nonlocal marks
         mistyped = set()
         for m in unusual:
             if not isinstance(m.mark, Decimal):
@@ -142,20 +153,14 @@ def prepare_marks(
                              f"round {m.round!r} is a {type(m.round).__name__}; rounds are whole numbers")
         if mistyped:
             marks = [m for m in marks if id(m) not in mistyped]
-        first = [m for m in marks if m.round == 1]
-        later = [m for m in marks if m.round != 1]
-
-    aspects = plan.aspects
-    aspect_ids = list(aspects)
-    # Panels with a later round go to the slow path; so do (found below) panels a judge marked twice
-    # and panels that fail a fast check.
-    slow: set[tuple[str, str]] = set()
-    later_strays: list[Mark] = []
-    for m in later:
-        if m.aspect in aspects:
-            slow.add((m.entry, m.aspect))
-        else:
-            later_strays.append(m)
+        for m in unusual:
+            if id(m) in mistyped:
+                continue
+            aside.append(m)
+            if m.aspect in aspects:
+                slow.add((m.entry, m.aspect))
+            else:
+                aside_strays.append(m)
 
     school_of = {e.id: e.school for e in entry_list} if entry_list is not None else {}
     conflicted: dict[str, frozenset[str]] = {}
@@ -205,26 +210,30 @@ def prepare_marks(
     # Pass 1 (with pass 2 run on each entry as soon as its panels are complete): group first-round marks
     # as entry → aspect → judge → mark, by whichever of two equivalent ways suits their arrival order.
     order = list(dict.fromkeys(e.id for e in entry_list)) if entry_list else []
-    judges_seen = None
-    if in_entry_runs(first, sum(ap.n for ap in aspects.values())):
-        grouped, strays = group_in_runs(aspect_ids, order, first)
-        if sum(sum(map(len, e.values())) for e in grouped.values()) != len(first) - len(strays):
+    if in_entry_runs(marks, sum(ap.n for ap in aspects.values())):
+        grouped, strays, unusual = group_in_runs(aspect_ids, order, marks)
+        set_aside(unusual)
+        judges_seen = judges_in(grouped)
+        if sum(sum(map(len, e.values())) for e in grouped.values()) != len(marks) - len(strays) - len(aside):
             # Fewer filled slots than first-round marks: some judge marked a panel twice; find those.
             seen: set[tuple[str, str, str]] = set()
-            for m in first:
-                key = (m.entry, m.aspect, m.judge)
-                if key in seen:
-                    slow.add((m.entry, m.aspect))
-                seen.add(key)
+            for m in marks:
+                if m.round == 1:
+                    key = (m.entry, m.aspect, m.judge)
+                    if key in seen:
+                        slow.add((m.entry, m.aspect))
+                    seen.add(key)
         for entry_id, panels in grouped.items():
             check_entry(entry_id, panels)
     else:
-        grouped, strays, judges_seen = group_scattered(aspect_ids, order, first, slow, check_entry)
-    for m in later:
+        rows_of, strays, unusual, judges_seen = collect_scattered(aspect_ids, order, marks)
+        set_aside(unusual)
+        grouped = fill_scattered(aspect_ids, rows_of, slow, check_entry)
+    for m in aside:
         if m.entry not in grouped:  # an entry with later-round marks only
             grouped[m.entry] = {aspect_id: {} for aspect_id in aspect_ids}
             prepared[m.entry] = {}
-    for m in strays + later_strays:
+    for m in strays + aside_strays:
         problems.add("unknown_aspect", m, "aspect", f"no aspect {m.aspect!r} in scheme {plan.scheme.id!r}")
 
     # Whole-file checks as set differences (C speed); rows are located only when something is wrong.
@@ -234,9 +243,7 @@ def prepare_marks(
             if m.entry in unknown:
                 problems.add("unknown_entry", m, "entry", f"no entry {m.entry!r} in this event")
     if judge_ids is not None:
-        if judges_seen is None or later:
-            judges_seen = {m.judge for m in marks}
-        unknown_judges = judges_seen - judge_ids
+        unknown_judges = (judges_seen | {m.judge for m in chain(aside, strays)}) - judge_ids
         if unknown_judges:
             for m in marks:
                 if m.judge in unknown_judges:
