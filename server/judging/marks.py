@@ -111,6 +111,7 @@ async def submit(ctx: Context, batch: MarkBatchIn) -> MarkBatchOut:
         results[i] = MarkResult(i, marks[i].key, "refused", code=code, detail=detail)
     accepted: list[Mark] = []
     tickets = []
+    seq = None
     async with write_transaction():
         await lock_key(locks.judging_event(ctx.event_id))
         status = (await JudgingEvent.select(JudgingEvent.status).where(
@@ -191,14 +192,14 @@ async def submit(ctx: Context, batch: MarkBatchIn) -> MarkBatchOut:
             await SignOff.delete().where((SignOff.event == ctx.event_id) & (SignOff.user == user_id)
                                          & SignOff.criterion.is_in(touched))
             tickets = await after_marks(ctx, {(a.code, a.aspect) for a in accepted})
-            await announce(ctx.event_id, "marks", judge=user_id, accepted=len(accepted),
+            seq = await announce(ctx.event_id, "marks", judge=user_id, accepted=len(accepted),
                          criteria=touched)
             await record(ctx.principal, action="judging.marks_accepted", object_type="event",
                          object_id=ctx.event_id, after={"marks": [[a.code, a.aspect, a.round, a.version, a.value]
                                                                   for a in accepted]})
     done = [r for r in results if r is not None]
     return MarkBatchOut(results=done, accepted=sum(r.status == "accepted" for r in done),
-                        refused=sum(r.status == "refused" for r in done), tickets=tickets)
+                        refused=sum(r.status == "refused" for r in done), tickets=tickets, seq=seq)
 
 
 # --- sheets ---------------------------------------------------------------------------------------

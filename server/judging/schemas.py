@@ -172,6 +172,7 @@ class MarkBatchOut(msgspec.Struct):
     accepted: int
     refused: int
     tickets: list[TicketOut]
+    seq: int | None = None  # the event's sequence number after this batch (live views carry it too)
 
 
 class CellOut(msgspec.Struct):
