@@ -6,6 +6,7 @@ answer and roughly the same time. Password change and logout revoke sessions at 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -14,12 +15,13 @@ from datetime import datetime, timedelta, timezone
 from server import locks
 from server.access import can_manage_competition
 from server.accounts.passwords import hash_password, verify_password
+from server.accounts.signin import check_password
 from server.accounts.schemas import ROLES, GrantIn, GrantOut, MeOut, UserIn, UserOut
-from server.accounts.tables import AuthSession, LoginAttempt, RoleGrant, User
+from server.accounts.tables import AuthSession, RoleGrant, User
 from server.audit.services import record
 from server.config import get_settings
 from server.db import lock_key, write_transaction
-from server.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
+from server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from server.organizations.tables import Organization
 from server.people.tables import Person
 from server.principal import Grant, Principal
@@ -124,35 +126,10 @@ def csrf_ok(expected: str, given: str | None) -> bool:
 
 # --- login / logout / password -------------------------------------------------------------------
 
-async def _check_rate(username: str, remote: str) -> None:
-    settings = get_settings()
-    since = now() - timedelta(seconds=settings.login_window_seconds)
-    by_user = await LoginAttempt.count().where(
-        (LoginAttempt.username == username.lower()) & (LoginAttempt.success == False) & (LoginAttempt.at > since)  # noqa: E712
-    )
-    by_remote = await LoginAttempt.count().where(
-        (LoginAttempt.remote == remote) & (LoginAttempt.success == False) & (LoginAttempt.at > since)  # noqa: E712
-    )
-    limit = settings.login_attempts_per_window
-    if by_user >= limit or by_remote >= limit * 5:
-        raise RateLimited(
-            "Too many failed sign-in attempts. Wait a few minutes and try again.",
-            code="login_rate_limited",
-            extra={"retry_after_seconds": settings.login_window_seconds},
-        )
-
-
 async def login(username: str, password: str, *, mode: str, remote: str) -> tuple[MeOut, str, str, datetime]:
-    """Returns (user, token, csrf_token, expires_at). Same refusal for unknown user and wrong password."""
-    await _check_rate(username, remote)
-    user = await User.select().where(User.username == username).first()
-    ok = verify_password(user["password_hash"] if user else None, password) and bool(user and user["active"])
-    async with write_transaction():
-        await LoginAttempt.insert(
-            LoginAttempt(username=username.lower(), remote=remote, success=ok, at=now())
-        )
-    if not ok:
-        raise Unauthenticated("Wrong username or password.", code="invalid_credentials")
+    """Returns (user, token, csrf_token, expires_at). Same refusal for unknown user and wrong password;
+    the limits on failed attempts are ``server.accounts.signin``'s."""
+    user = await check_password(username, password, remote=remote)
     settings = get_settings()
     expires = now() + (
         timedelta(hours=settings.session_hours) if mode == "cookie" else timedelta(days=settings.token_days)
@@ -198,12 +175,13 @@ async def revoke_token(principal: Principal, token_id: int) -> None:
 
 async def change_password(principal: Principal, current: str, new: str) -> None:
     user = await User.select().where(User.id == principal.user_id).first()
-    if not verify_password(user["password_hash"], current):
+    if not await asyncio.to_thread(verify_password, user["password_hash"], current):
         raise InvalidInput("The current password is wrong.", code="wrong_password", field="current_password")
     if current == new:
         raise InvalidInput("The new password must differ from the current one.", code="password_unchanged", field="new_password")
+    new_hash = await asyncio.to_thread(hash_password, new)  # argon2: off the loop, outside the write lock
     async with write_transaction():
-        await User.update({User.password_hash: hash_password(new), User.password_changed_at: now()}).where(
+        await User.update({User.password_hash: new_hash, User.password_changed_at: now()}).where(
             User.id == principal.user_id
         )
         # every session and token of this user ends: a changed password must lock out whoever knew the old one
@@ -296,11 +274,12 @@ async def create_user(principal: Principal | None, data: UserIn) -> UserOut:
     for i, g in enumerate(data.grants):
         await _check_grant_allowed(principal, g, f"grants[{i}]")
     await _check_person_link(principal, data.person_id)
+    password_hash = await asyncio.to_thread(hash_password, data.password)  # off the loop, outside the lock
     async with write_transaction():
         if await User.exists().where(User.username == data.username):
             raise Conflict(f"The username {data.username!r} is taken.", code="username_taken", field="username")
         created = await User.insert(
-            User(username=data.username, display_name=data.display_name, password_hash=hash_password(data.password),
+            User(username=data.username, display_name=data.display_name, password_hash=password_hash,
                  person_id=data.person_id, created_at=now(), password_changed_at=now())
         ).returning(User.id)
         user_id = created[0]["id"]

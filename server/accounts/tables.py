@@ -42,7 +42,11 @@ class AuthSession(Table, tablename="auth_session"):
 
 
 class LoginAttempt(Table, tablename="login_attempt"):
+    """One sign-in attempt, recorded *before* its password is checked (``server.accounts.signin``):
+    ``pending`` until the check ends, then a failure or a success."""
+
     username = Varchar(length=80, index=True)
     remote = Varchar(length=64, index=True)
     success = Boolean(default=False)
+    pending = Boolean(default=False)
     at = Timestamptz(index=True)
