@@ -89,7 +89,8 @@ async def _organizers_of(competition_ids: Iterable[int]) -> dict[int, list[Organ
     return out
 
 
-async def _outs(rows: list[dict]) -> list[CompetitionOut]:
+async def _outs(rows: list[dict], principal: Principal | None) -> list[CompetitionOut]:
+    """The competitions as read by ``principal`` (``can_manage``: whether they may organize it)."""
     ids = [r["id"] for r in rows]
     organizers = await _organizers_of(ids)
     counts: dict[int, int] = {i: 0 for i in ids}
@@ -107,18 +108,19 @@ async def _outs(rows: list[dict]) -> list[CompetitionOut]:
             next_status=NEXT_STATUS.get(r["status"]), description=r["description"], parent_id=r["parent"],
             parent_name=parents.get(r["parent"]), organizers=organizers[r["id"]], event_count=counts[r["id"]],
             created_at=r["created_at"], updated_at=r["updated_at"],
+            can_manage=await can_manage_competition(principal, r["id"]),
         )
         for r in rows
     ]
 
 
-async def get_competition(competition_id: int) -> CompetitionOut:
-    return (await _outs([await competition_row(competition_id)]))[0]
+async def get_competition(competition_id: int, principal: Principal | None = None) -> CompetitionOut:
+    return (await _outs([await competition_row(competition_id)], principal))[0]
 
 
 async def list_competitions(
     *, level: str | None = None, year: int | None = None, status: str | None = None,
-    parent_id: int | None = None, organization_id: int | None = None,
+    parent_id: int | None = None, organization_id: int | None = None, principal: Principal | None = None,
 ) -> list[CompetitionOut]:
     """Every competition (any signed-in user may read them), newest year first, filtered as asked."""
     query = Competition.select()
@@ -135,7 +137,7 @@ async def list_competitions(
             CompetitionOrganizer.organization == organization_id)]
         query = query.where(Competition.id.is_in(ids or [-1]))
     rows = await query.order_by(Competition.year, ascending=False).order_by(Competition.id)
-    return await _outs(rows)
+    return await _outs(rows, principal)
 
 
 # --- competitions: changes ------------------------------------------------------------------------
@@ -211,7 +213,7 @@ async def create_competition(principal: Principal | None, data: CompetitionIn) -
                          "parent_id": data.parent_id, "status": "draft",
                          "organizers": [{"organization_id": o.organization_id, "role": o.role} for o in data.organizers],
                      })
-    return await get_competition(competition_id)
+    return await get_competition(competition_id, principal)
 
 
 async def update_competition(principal: Principal, competition_id: int, data: CompetitionPatch) -> CompetitionOut:
@@ -260,7 +262,7 @@ async def update_competition(principal: Principal, competition_id: int, data: Co
         if after:
             await record(principal, action="competition.updated", object_type="competition",
                          object_id=competition_id, before=before, after=after)
-    return await get_competition(competition_id)
+    return await get_competition(competition_id, principal)
 
 
 async def delete_competition(principal: Principal, competition_id: int) -> None:
@@ -302,4 +304,4 @@ async def transition(principal: Principal | None, competition_id: int, to: str, 
         await record(principal, action="competition.transitioned", object_type="competition",
                      object_id=competition_id, before={"status": current},
                      after={"status": to, **({"published": published} if published else {})}, reason=reason)
-    return await get_competition(competition_id)
+    return await get_competition(competition_id, principal)

@@ -33,6 +33,7 @@ class CompetitionController(Controller):
     @get("/")
     async def list_competitions(
         self,
+        principal: NamedDependency[Principal],
         level: FromQuery[Level | None] = None,
         year: FromQuery[Annotated[int | None, QueryParameter(ge=2000, le=2100)]] = None,
         status: FromQuery[Status | None] = None,
@@ -41,7 +42,7 @@ class CompetitionController(Controller):
     ) -> list[CompetitionOut]:
         """Competitions at every level, newest year first; filter by level, year, status, parent or organizer."""
         return await competitions.list_competitions(level=level, year=year, status=status, parent_id=parent_id,
-                                                organization_id=organization_id)
+                                                organization_id=organization_id, principal=principal)
 
     @post("/", status_code=201, guards=[requires_role("admin", "organizer")])
     async def create_competition(
@@ -51,8 +52,9 @@ class CompetitionController(Controller):
         return await competitions.create_competition(principal, data)
 
     @get("/{competition_id:int}")
-    async def get_competition(self, competition_id: FromPath[PathId]) -> CompetitionOut:
-        return await competitions.get_competition(competition_id)
+    async def get_competition(self, principal: NamedDependency[Principal],
+                              competition_id: FromPath[PathId]) -> CompetitionOut:
+        return await competitions.get_competition(competition_id, principal)
 
     @patch("/{competition_id:int}")
     async def update_competition(

@@ -116,6 +116,8 @@ class CompetitionOut(msgspec.Struct):
     event_count: int
     created_at: datetime
     updated_at: datetime
+    # whether the signed-in caller may organize it (admins, its organizers): what the console offers
+    can_manage: bool = False
 
 
 class TransitionIn(msgspec.Struct, forbid_unknown_fields=True):

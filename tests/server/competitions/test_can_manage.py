@@ -1,0 +1,29 @@
+"""``can_manage`` on a competition as the signed-in caller reads it: true for admins and the organizers
+whose grant covers an organizing authority, false for everyone else (what the console offers)."""
+
+from __future__ import annotations
+
+from tests.server.competitions.helpers import create_competition
+from tests.server.helpers import token_for
+
+
+async def test_can_manage_says_whether_the_reader_organizes_the_competition(client, world):
+    admin = await token_for(client, "admin")
+    made = await create_competition(client, admin, world)
+    assert made["can_manage"] is True
+    for name, expected in (("admin", True), ("organizer", True), ("hrss_organizer", True),
+                           ("other_organizer", False), ("coord_a", False), ("judge", False), ("graduate", False)):
+        headers = await token_for(client, name)
+        one = await client.get(f"/api/competitions/{made['id']}", headers=headers)
+        assert one.status_code == 200, (name, one.text)
+        assert one.json()["can_manage"] is expected, name
+        listed = {c["id"]: c for c in (await client.get("/api/competitions", headers=headers)).json()}
+        assert listed[made["id"]]["can_manage"] is expected, name
+
+
+async def test_changes_answer_with_can_manage_for_the_organizer(client, world):
+    edu = await token_for(client, "organizer")
+    made = await create_competition(client, edu, world)
+    assert made["can_manage"] is True
+    patched = await client.patch(f"/api/competitions/{made['id']}", headers=edu, json={"description": "说明"})
+    assert patched.status_code == 200 and patched.json()["can_manage"] is True
