@@ -87,6 +87,15 @@ class RateLimited(DomainError):
     title = "Too many requests"
 
 
+class InvalidText(DomainError):
+    """Text the database cannot hold the same way on both engines: a NUL character (U+0000) is stored by
+    SQLite and refused by PostgreSQL, so it is refused before either sees it."""
+
+    status = 422
+    code = "invalid_text"
+    title = "Invalid request"
+
+
 def problem(
     request: Request | None,
     status: int,
@@ -189,10 +198,21 @@ def msgspec_problem(message: str, path: str = "") -> dict[str, str]:
     return {"code": code, "field": path, "message": what}
 
 
+def _is_missing_body(item: dict) -> bool:
+    """Litestar reports a route's body that was not sent at all as the Python text of a KeyError on its
+    ``data`` parameter (``"'data'"``), or as msgspec's missing ``data``."""
+    message = str(item.get("message") or "")
+    return item.get("key") == "data" and (message == "'data'" or "missing required field `data`" in message)
+
+
 def _validation_handler(request: Request, exc: ValidationException) -> Response:
     """Litestar/msgspec validation of a request: name the field (msgspec reports one error per body)."""
     errors = []
     for item in exc.extra or []:
+        if isinstance(item, dict) and _is_missing_body(item):
+            return problem(request, 400, "missing_body", "Invalid request",
+                           "The request has no body: send a JSON document (Content-Type: application/json) "
+                           "with the fields this route takes (see /schema).")
         if isinstance(item, dict):
             key = str(item.get("key") or "")
             found = msgspec_problem(item.get("message") or "", "" if key == "data" else key)  # data: the body
@@ -232,7 +252,34 @@ def _http_handler(request: Request, exc: HTTPException) -> Response:
         if isinstance(exc.__cause__, (SerializationException, msgspec.DecodeError)) or "malformed" in detail.lower():
             code, title = "malformed_json", "Invalid request"
             detail = f"The request body is not valid JSON: {detail}"
+    if status == 413:
+        return _too_large(request, code, title)
     return problem(request, status, code, title, detail)
+
+
+def _body_limit(request: Request) -> int | None:
+    try:
+        return request.route_handler.resolve_request_max_body_size()  # type: ignore[attr-defined]
+    except Exception:  # no route (or a handler without body limits): the limit is unknown
+        return None
+
+
+def megabytes(size: int) -> str:
+    """``5 MB``, ``5.1 MB``, ``10 MB`` (10,000,000 bytes counts as 10): sizes as people read them."""
+    for unit in (1024 * 1024, 1000 * 1000):
+        if size % unit == 0:
+            return f"{size // unit} MB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _too_large(request: Request, code: str, title: str) -> Response:
+    """413 saying the limit: the route's body limit, in words and in ``limit_bytes``."""
+    limit = _body_limit(request)
+    if not limit:
+        return problem(request, 413, code, title, "The request body is larger than this route accepts.")
+    return problem(request, 413, code, title,
+                   f"The request body is larger than this route accepts: at most {megabytes(limit)} "
+                   f"({limit:,} bytes).", limit_bytes=limit)
 
 
 def _out_of_range_handler(request: Request, exc: Exception) -> Response:
@@ -254,25 +301,102 @@ def _undecodable_form_handler(request: Request, exc: Exception) -> Response:
                    "(with a filename).", field="file")
 
 
+def _recursion_handler(request: Request, exc: RecursionError) -> Response:
+    """msgspec decodes nested arrays and objects recursively and gives up with a RecursionError at
+    Python's recursion limit (about a thousand levels): a body nested that deeply is the client's mistake
+    on every JSON route, signed in or not (400). A RecursionError anywhere else is ours."""
+    if "deserializ" not in str(exc):
+        return _unexpected_handler(request, exc)
+    return problem(request, 400, "json_too_deep", "Invalid request",
+                   "The request body nests arrays or objects too deeply to be read (JSON documents of this "
+                   "service nest a few levels, never hundreds).")
+
+
+# --- text no engine stores alike ------------------------------------------------------------------
+
+NUL = "\x00"
+_JSON_TYPES = ("application/json", "application/problem+json")
+
+
+def nul_path(value: Any, path: str = "") -> str | None:
+    """The dotted path (``members[0].name``) of the first key or string in a decoded JSON document that
+    holds a NUL character, or None."""
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return where
+        elif isinstance(item, dict):
+            for key, child in reversed(list(item.items())):
+                child_path = join_path(where, str(key))
+                if NUL in str(key):
+                    return child_path
+                stack.append((child_path, child))
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{i}]", child) for i, child in reversed(list(enumerate(item))))
+    return None
+
+
+def _nul_refusal(field: str) -> InvalidText:
+    where = f"“{field}”" if field else "the request body"
+    return InvalidText(f"The text of {where} contains a NUL character (U+0000), which cannot be stored; "
+                       "remove it and send the request again.", field=field or None)
+
+
+async def refuse_nul_text(request: Request) -> None:
+    """422 ``invalid_text`` naming the field when a query parameter, the path or a JSON body holds a NUL
+    character (app-wide: called for every HTTP request that reaches a handler). A JSON body is decoded
+    here only when its bytes hold the escape ``\\u0000`` (the body's bytes are cached for the handler)."""
+    for key, value in request.query_params.multi_items():
+        if NUL in key or NUL in str(value):
+            raise _nul_refusal(key)
+    if NUL in request.scope.get("path", ""):
+        raise _nul_refusal("path")
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if not request.headers.get("content-type", "").lower().startswith(_JSON_TYPES):
+        return
+    body = await request.body()
+    if b"\\u0000" not in body:
+        return
+    try:
+        decoded = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError):
+        return  # not JSON after all: the handler's decoding says so
+    field = nul_path(decoded)
+    if field is not None:
+        raise _nul_refusal(field)
+
+
+def _text_encoding_handler(request: Request, exc: Exception) -> Response:
+    """PostgreSQL refused text it cannot store (a NUL from a form field or a file): ``invalid_text``."""
+    return problem(request, 422, "invalid_text", "Invalid request",
+                   "A text in the request contains a NUL character (U+0000), which cannot be stored.")
+
+
 def _unexpected_handler(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(request, 500, "internal_error", "Internal error", "The server could not complete the request.")
 
 
 try:
+    from asyncpg.exceptions import CharacterNotInRepertoireError as _PgTextError
     from asyncpg.exceptions import DataError as _PgDataError
 except ImportError:  # pragma: no cover
-    _PgDataError = OverflowError  # type: ignore[assignment,misc]
+    _PgDataError = _PgTextError = OverflowError  # type: ignore[assignment,misc]
 
 EXCEPTION_HANDLERS = {
     DomainError: _domain_handler,
     # SQLite raises OverflowError, asyncpg DataError, for integers the column cannot hold
     OverflowError: _out_of_range_handler,
     _PgDataError: _out_of_range_handler,
+    _PgTextError: _text_encoding_handler,
     NotAuthorizedException: _http_handler,
     PermissionDeniedException: _http_handler,
     HTTPException: _http_handler,
     UnicodeDecodeError: _undecodable_form_handler,
     LookupError: _undecodable_form_handler,
+    RecursionError: _recursion_handler,
     Exception: _unexpected_handler,
 }

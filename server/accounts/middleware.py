@@ -1,29 +1,53 @@
 """Authentication middleware: a bearer token or a session cookie becomes a ``Principal`` (or none).
 
 CSRF is enforced here for cookie-authenticated writes. Which routes need a principal is decided by the
-guards in ``server.guards``.
+guards in ``server.guards``. Being the one middleware every request passes, it also refuses text no
+engine stores alike (``server.errors.refuse_nul_text``) for requests that will reach their handler.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from litestar import Response
+from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.accounts.schemas import LoginOut, MeOut
 from server.accounts.services import authenticate_token, csrf_ok
 from server.config import get_settings
-from server.errors import Forbidden, Unauthenticated
+from server.errors import Forbidden, Unauthenticated, refuse_nul_text
+from server.guards import is_public
+from server.principal import Principal
 
 SESSION_COOKIE = "jineng_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+def _text_guarded(app: ASGIApp) -> ASGIApp:
+    """``app`` behind ``refuse_nul_text``, for requests the guards will let through (signed in, or a
+    public route): an anonymous body sent to a private route is never read."""
+
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            handler = scope.get("route_handler")
+            if isinstance(scope.get("user"), Principal) or (
+                    handler is not None and is_public(ASGIConnection(scope), handler)):
+                await refuse_nul_text(Request(scope, receive))
+        await app(scope, receive, send)
+
+    return guarded
+
+
 class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
+    def __init__(self, app: ASGIApp, *args: Any, **kwargs: Any) -> None:
+        super().__init__(app, *args, **kwargs)
+        self.app = _text_guarded(self.app)
+
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
         if header[:7].lower() == "bearer ":

@@ -116,3 +116,59 @@ def test_extension_members_never_replace_the_problem_members():
     assert response.status_code == 409
     assert response.content["status"] == 409 and response.content["code"] == "judging_status"
     assert response.content["allowed"] == ["a"]
+
+
+# --- issue 13, items 5 and 6 -----------------------------------------------------------------------
+
+async def test_deeply_nested_json_is_a_400_not_a_500(client, world):
+    headers = await token_for(client, "admin")
+    for depth in (5_000, 200_000):
+        deep = b"[" * depth + b"]" * depth
+        for path, h in (("/api/auth/login", {}), ("/api/organizations", headers)):
+            r = await client.post(path, headers={**h, "content-type": "application/json"}, content=deep)
+            body = assert_problem(r, 400, "json_too_deep")
+            assert "nest" in body["detail"]
+        obj = b'{"a":' * depth + b"1" + b"}" * depth
+        r = await client.post("/api/auth/login", headers={"content-type": "application/json"}, content=obj)
+        assert_problem(r, 400, "json_too_deep")
+
+
+async def test_nul_characters_are_refused_naming_the_field(client, world):
+    headers = await token_for(client, "admin")
+    base = {"name": "新区", "kind": "region", "level": "county", "parent_id": world.orgs["city"]}
+    r = await client.post("/api/organizations", headers=headers, json={**base, "name": "新\x00区"})
+    body = assert_problem(r, 422, "invalid_text")
+    assert body["field"] == "name" and "NUL" in body["detail"]
+    r = await client.post("/api/users", headers=headers, json={
+        "username": "someone", "display_name": "x", "password": "long-enough-pass",
+        "grants": [{"role": "judge\x00", "organization_id": world.orgs["city"]}]})
+    assert assert_problem(r, 422, "invalid_text")["field"] == "grants[0].role"
+    # anonymous routes too, and query parameters
+    r = await client.post("/api/auth/login", json={"username": "admin\x00", "password": "x"})
+    assert assert_problem(r, 422, "invalid_text")["field"] == "username"
+    r = await client.get("/api/people", headers=headers, params={"q": "张\x00"})
+    assert assert_problem(r, 422, "invalid_text")["field"] == "q"
+    # nothing was stored, and an escaped backslash before u0000 is ordinary text
+    assert all("\x00" not in o["name"] for o in (await client.get("/api/organizations", headers=headers)).json())
+    r = await client.post("/api/organizations", headers=headers, json={**base, "name": "新\\u0000区"})
+    assert r.status_code == 201 and r.json()["name"] == "新\\u0000区"
+
+
+async def test_an_empty_body_says_what_is_missing(client, world):
+    headers = await token_for(client, "admin")
+    for path, h in (("/api/organizations", headers), ("/api/auth/login", {})):
+        r = await client.post(path, headers={**h, "content-type": "application/json"}, content=b"")
+        body = assert_problem(r, 400, "missing_body")
+        assert "'data'" not in r.text and "JSON" in body["detail"]
+
+
+async def test_too_large_says_the_limit(client, world):
+    headers = await token_for(client, "admin")
+    r = await client.post("/api/people/import?school_id=1", headers=headers,
+                          files={"file": ("big.xlsx", b"x" * (6 * 1024 * 1024))})
+    body = assert_problem(r, 413, "payload_too_large")
+    assert body["limit_bytes"] > 5 * 1024 * 1024 and "MB" in body["detail"]
+    r = await client.post("/api/auth/login", headers={"content-type": "application/json"},
+                          content=b'{"username": "' + b"x" * 11_000_000 + b'"}')
+    body = assert_problem(r, 413, "payload_too_large")
+    assert body["limit_bytes"] == 10_000_000 and "10 MB" in body["detail"]
