@@ -19,7 +19,7 @@ Verifying (server page or offline)::
     result = verify(qr_text, keyset, status_source=lambda cert_id: StatusInfo.valid())
     result.state, result.valid, result.facts
 
-Design and threat notes: shared/reference/certificates.md (§5 design, §6 attack cases) and the docstrings of
+Design and threat notes: docs/certificates.md (design, privacy, attack cases) and the docstrings of
 :mod:`certificates.record` (QR budget), :mod:`certificates.keystore` (key store layout) and
 :mod:`certificates.keystates` (key states).
 """

@@ -1,6 +1,6 @@
 """Privacy helpers: masked ID numbers, keyed ID matching, name normalisation, ID-leak detection.
 
-Rules (shared/reference/certificates.md §3): a full resident ID number, or any hash of one, never goes into
+Rules (docs/certificates.md, Privacy rules): a full resident ID number, or any hash of one, never goes into
 a QR code or onto a public page. An 18-digit ID has only ~10¹⁰ plausible values and ~10⁶ once the masked
 digits are known, so an unkeyed hash is brute-forced in under a second. Online matching therefore uses
 HMAC-SHA256 under a server-side pepper and compares in constant time.

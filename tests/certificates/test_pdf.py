@@ -1,7 +1,7 @@
 """Tests for certificates.pdf (with layout, typeset, view): printed fields, embedded fonts, rare-character
 fallback, QR round trips, document metadata.
 
-Rendering cases 37, 38, 40 and 41 of shared/reference/certificates.md §6, plus determinism, input
+The rendering cases of docs/certificates.md (rare characters, embedded fonts, the QR decoded from the PDF, version 12), plus determinism, input
 validation and hostile characters (case 35, PDF side).
 """
 

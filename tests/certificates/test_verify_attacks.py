@@ -1,4 +1,4 @@
-"""Attack and bad-input cases (shared/reference/certificates.md §6) against verify().
+"""Attack and bad-input cases (docs/certificates.md, "What the tests attack") against verify().
 
 Every case checks the verdict *and* that it was reached on purpose: the internal-error safety net of
 verify() must never be what stops an attack.

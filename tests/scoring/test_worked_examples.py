@@ -1,4 +1,4 @@
-"""Every worked example of shared/reference/scoring-rules.md, as a test through the public API.
+"""Every worked example of docs/scoring-rules.md, as a test through the public API.
 
 Section numbers refer to that file.  Expected values are the ones printed there; where the file gives a
 result at some precision, the test checks the exact value *and* the rounded one.
