@@ -54,6 +54,7 @@ from .explain import (
 )
 from .intake import validate_marks
 from .io import decode_marks_csv, decode_marks_json, decode_roster, decode_scheme
+from .levels import SKILL_LEVEL_NAMES
 from .model import (
     AwardPolicy,
     BandToleranceRule,
@@ -98,7 +99,6 @@ from .model import (
 from .numbers import Exact
 from .panel import ACTION_STATUSES, ASPECT_STATUSES, FINAL_STATUSES, PanelMarks
 from .promotion import (
-    SKILL_LEVEL_NAMES,
     AdvancementPolicy,
     AdvancementResult,
     Promotion,

@@ -23,6 +23,7 @@ from .grouping import (
     in_entry_runs,
     judges_in,
 )
+from .levels import SKILL_LEVEL_NAMES, SKILL_LEVEL_RANGE
 from .model import (
     DoubleMarkingArbiterRule,
     Entry,
@@ -300,9 +301,9 @@ def _check_roster(entries, judges, problems: _Problems) -> None:
         elif e.time_used is not None and (not e.time_used.is_finite() or e.time_used < 0):
             problems.add_general("not_a_number", f"entries[{i}].time_used", "time_used must be a number ≥ 0")
         for k, member in enumerate(e.members):
-            if member.skill_level is not None and not 1 <= member.skill_level <= 5:
+            if member.skill_level is not None and member.skill_level not in SKILL_LEVEL_NAMES:
                 problems.add_general("skill_level_invalid", f"entries[{i}].members[{k}].skill_level",
-                                     "skill levels run from 5 (五级/初级工) to 1 (一级/高级技师)")
+                                     f"skill levels run from {SKILL_LEVEL_RANGE}")
 
 
 def _prepare_slowly(ap: AspectPlan, rows: list[Mark], problems: _Problems) -> PanelMarks | None:

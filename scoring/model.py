@@ -375,7 +375,8 @@ class Scheme(Model, kw_only=True):
 
 
 class Member(Model, kw_only=True):
-    """A team member (or the single competitor); ``skill_level`` is the current 职业技能等级 (5 … 1)."""
+    """A team member (or the single competitor); ``skill_level`` is the current 职业技能等级, numbered as in
+    :data:`scoring.levels.SKILL_LEVEL_NAMES` (5 … 1)."""
 
     id: str
     name: str = ""

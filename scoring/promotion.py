@@ -1,7 +1,7 @@
 """Promotion (晋升) to a vocational skill level, and advancement (选拔) to the next competition level.
 
-Skill levels are numbered as on the certificates: 5 = 五级/初级工, 4 = 四级/中级工, 3 = 三级/高级工,
-2 = 二级/技师, 1 = 一级/高级技师; a *smaller* number is a *higher* level.
+Skill levels are numbered as on the certificates (:data:`scoring.levels.SKILL_LEVEL_NAMES`, 5 … 1); a
+*smaller* number is a *higher* level.
 
 Promotion rules are data keyed by (competition level, optional competition class, award or rank band,
 current level) → target level or ``one_up``.  Every matching rule is considered and the best target
@@ -22,6 +22,7 @@ from typing import Literal, Mapping, Sequence
 import msgspec
 
 from .errors import InvalidPolicy, Problem
+from .levels import SKILL_LEVEL_NAMES, SKILL_LEVEL_RANGE
 from .model import Entry, Member, Model
 from .numbers import RoundingMode, exact_mul, round_count
 from .panel import fmt
@@ -29,13 +30,6 @@ from .results import Standing
 
 CompetitionLevel = Literal["school", "county", "city", "province", "national"]
 
-SKILL_LEVEL_NAMES = {
-    5: "五级/初级工",
-    4: "四级/中级工",
-    3: "三级/高级工",
-    2: "二级/技师",
-    1: "一级/高级技师",
-}
 
 
 class PromotionRule(Model, kw_only=True):
@@ -81,11 +75,11 @@ def validate_promotion_rules(rules: Sequence[PromotionRule]) -> list[Problem]:
                                message=f"rank band {r.rank_from}..{r.rank_to} is empty"))
         if isinstance(r.target, int) and r.target not in SKILL_LEVEL_NAMES:
             out.append(Problem(code="skill_level_invalid", path=f"{path}.target",
-                               message="target levels run from 5 (五级) to 1 (一级)"))
+                               message=f"target levels run from {SKILL_LEVEL_RANGE}"))
         for k, level in enumerate(r.current_levels or ()):
             if level is not None and level not in SKILL_LEVEL_NAMES:
                 out.append(Problem(code="skill_level_invalid", path=f"{path}.current_levels[{k}]",
-                                   message="skill levels run from 5 (五级) to 1 (一级)"))
+                                   message=f"skill levels run from {SKILL_LEVEL_RANGE}"))
         if r.target == "one_up" and (not r.current_levels or None in r.current_levels):
             out.append(Problem(code="rule_parameter_invalid", path=f"{path}.current_levels",
                                message="'one_up' needs the current levels it applies to (and not 'none')"))

@@ -303,3 +303,18 @@ def test_absurdly_precise_marks_are_refused_by_row():
     with pytest.raises(InvalidMarks) as err:
         compute_event(scheme, marks)
     assert [(p.code, p.path) for p in err.value.problems] == [("too_precise", "marks[0].mark")]
+
+
+def test_skill_level_problems_name_the_levels_as_the_certificates_do():
+    # One spelling of the levels on the scoring side: the roster check and the promotion rules say the same.
+    from scoring import InvalidPolicy, Member, PromotionRule, promote
+
+    expected = "skill levels run from 5 (五级/初级工) to 1 (一级/高级技师)"
+    scheme = Scheme(id="s", criteria=[Criterion(id="c", aspects=[MeasurementAspect(id="m", max=D(10))])])
+    problems = validate_marks(scheme, [Mark(entry="E1", judge="J1", aspect="m", mark=D(5))],
+                              [Entry(id="E1", members=[Member(id="P1", skill_level=6)])])
+    assert [(p.code, p.message) for p in problems] == [("skill_level_invalid", expected)]
+    with pytest.raises(InvalidPolicy) as err:
+        promote([PromotionRule(competition_level="city", awards=["gold"], target=2, current_levels=[0])],
+                competition_level="city", standings=[], entries=[])
+    assert [(p.code, p.message) for p in err.value.problems] == [("skill_level_invalid", expected)]
