@@ -15,6 +15,7 @@ from typing import AsyncIterator
 
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import TransactionType
+from piccolo.querystring import QueryString
 
 from server import events
 from server.errors import Conflict, InvalidInput
@@ -105,6 +106,22 @@ async def write_transaction() -> AsyncIterator[object]:
         queued = events.end(token)
     if committed and queued:
         await events.publish(queued)
+
+
+async def run_atomic(sql: str, *args) -> list[dict]:
+    """Run one statement that changes data and is atomic on its own (``INSERT … ON CONFLICT DO UPDATE …
+    RETURNING``, ``UPDATE … SET n = n + 1``): no transaction and no lock around it, ``{}`` placeholders.
+
+    Outside a transaction it commits by itself; on SQLite it runs on the writer connection between
+    transactions (so it never competes with the writer for the file lock). Inside ``write_transaction()`` it
+    is part of it. Rows come back as dicts on both engines."""
+    db = engine()
+    querystring = QueryString(sql, *args)
+    if db.engine_type == "sqlite":
+        rows = await db.run_querystring(querystring, on_writer=True)
+    else:
+        rows = await db.run_querystring(querystring)
+    return [dict(row) for row in rows]
 
 
 async def lock_key(key: int) -> None:

@@ -154,6 +154,19 @@ class PooledSQLiteEngine(SQLiteEngine):
                     allow_nested: bool = True) -> SQLiteTransaction:
         return PooledTransaction(engine=self, transaction_type=transaction_type, allow_nested=allow_nested)
 
+    async def run_querystring(self, querystring, in_pool: bool = False, *, on_writer: bool = False):
+        """``on_writer``: a statement that writes outside a transaction (``server.db.run_atomic``) runs on
+        the writer connection, handed out between transactions, instead of on a reader."""
+        pool = self._pool
+        if not on_writer or pool is None or self.current_transaction.get() is not None:
+            return await super().run_querystring(querystring, in_pool)
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        connection = await pool.writer.get()
+        try:
+            return await connection.run(query, args)
+        finally:
+            pool.writer.put_nowait(connection)
+
     async def _run_in_new_connection(self, query: str, args: Optional[list[Any]] = None,
                                      query_type: str = "generic", table=None):
         pool = self._pool

@@ -20,6 +20,7 @@ import datetime as _dt
 import hashlib
 import logging
 import os
+import secrets
 from pathlib import Path
 
 import msgspec
@@ -32,7 +33,12 @@ from server.config import get_settings
 from server.db import lock_key, write_transaction
 from server.errors import Conflict
 from server.issuing.clock import now as _now
-from server.issuing.tables import Certificate, CertificateCounter, CertificateLabel, PublishedDocument
+from server.issuing.tables import (
+    Certificate,
+    CertificateCounter,
+    CertificateLabel,
+    PublishedDocument,
+)
 
 log = logging.getLogger("jineng.issuing")
 
@@ -114,6 +120,7 @@ async def label_code(category: str, ref: str, name: str, code: str | None = None
         return row["code"]
     if code is None:
         code = str(await allocate(f"label:{category}"))
+    await _bump_labels_version()
     await CertificateLabel.insert(CertificateLabel(category=category, code=code, ref=ref, name=name,
                                                    created_at=_now())).on_conflict(
         target=(CertificateLabel.category, CertificateLabel.ref), action="DO NOTHING")
@@ -122,19 +129,61 @@ async def label_code(category: str, ref: str, name: str, code: str | None = None
     return row["code"]
 
 
-_keyset_cache: tuple[bytes, KeySet] | None = None
+# --- the key set the server verifies with ---------------------------------------------------------
+#
+# Kept in memory and rebuilt only when what it is made of changes: the key store's keys (a file, which the
+# store re-reads when its modification time changes, so a rotation by `jineng keys` or another worker is
+# seen at once) and the display names in ``certificate_label``. Names are only ever added, each insertion
+# bumping the ``labels`` counter in the same transaction; readers compare that one number (public
+# verification reads it in the same query as the certificate's status), so a name another worker added is
+# used from the next request on, with no TTL to wait out and no query when nothing changed. The counter
+# starts at a random value, so a database restored or emptied and refilled never matches an old number.
+
+LABELS_SCOPE = "labels"
+LABELS_VERSION_SQL = "(SELECT value FROM certificate_counter WHERE scope = 'labels')"
+_ASK = object()
 
 
-async def verification_keyset() -> KeySet:
-    """Every key of the store (active, retired, compromised) with the current display names."""
+class _CachedKeySet(msgspec.Struct, frozen=True):
+    store: object
+    keys: tuple
+    labels_version: int | None
+    keyset: KeySet
+
+
+_keyset_cache: _CachedKeySet | None = None
+
+
+async def _bump_labels_version() -> None:
+    await CertificateCounter.insert(CertificateCounter(scope=LABELS_SCOPE, value=secrets.randbits(48))).on_conflict(
+        target=CertificateCounter.scope, action="DO NOTHING")
+    await CertificateCounter.update({CertificateCounter.value: CertificateCounter.value + 1}).where(
+        CertificateCounter.scope == LABELS_SCOPE)
+
+
+async def labels_version() -> int | None:
+    rows = await CertificateCounter.select(CertificateCounter.value).where(CertificateCounter.scope == LABELS_SCOPE)
+    return int(rows[0]["value"]) if rows else None
+
+
+async def verification_keyset(labels_version_now: int | None | object = _ASK) -> KeySet:
+    """Every key of the store (active, retired, compromised) with the current display names.
+
+    ``labels_version_now``: the ``labels`` counter as the caller just read it (``LABELS_VERSION_SQL`` in its
+    own query); without it the counter is read here (one small query)."""
     global _keyset_cache
     store = ensure_keys()
+    keys = tuple(store.list_keys())
+    version = await labels_version() if labels_version_now is _ASK else labels_version_now
+    cached = _keyset_cache
+    if cached is not None and cached.store is store and cached.keys == keys and cached.labels_version == version:
+        return cached.keyset
+    # the counter first, then the names: a name added in between only makes the next request reload again
+    version = await labels_version()
     names = await label_names()
-    keys = [k.published() for k in store.list_keys()]
-    stamp = canonical_json({"keys": keys, "names": names, "root": store.root_public_key().hex()})
-    if _keyset_cache is None or _keyset_cache[0] != stamp:
-        _keyset_cache = (stamp, KeySet(keys, names=names, root_public_key=store.root_public_key()))
-    return _keyset_cache[1]
+    keyset = KeySet([k.published() for k in keys], names=names, root_public_key=store.root_public_key())
+    _keyset_cache = _CachedKeySet(store, keys, version, keyset)
+    return keyset
 
 
 # --- counters -------------------------------------------------------------------------------------

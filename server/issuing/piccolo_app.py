@@ -1,4 +1,4 @@
-"""Piccolo app for the issuing domain (certificates, counters, labels, verification attempts, published
+"""Piccolo app for the issuing domain (certificates, counters, labels, rate counters, published
 documents)."""
 
 from pathlib import Path
@@ -11,13 +11,13 @@ from server.issuing.tables import (
     CertificateCounter,
     CertificateLabel,
     PublishedDocument,
-    VerifyAttempt,
+    RateCounter,
 )
 
 APP_CONFIG = AppConfig(
     app_name="issuing",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[CertificateBatch, Certificate, CertificateCounter, CertificateLabel, VerifyAttempt,
+    table_classes=[CertificateBatch, Certificate, CertificateCounter, CertificateLabel, RateCounter,
                    PublishedDocument],
     migration_dependencies=[
         "server.organizations.piccolo_app",

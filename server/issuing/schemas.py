@@ -182,6 +182,8 @@ class StatusOut(msgspec.Struct):
     replacement_cert_id: str | None = None
     as_of: datetime | None = None
     source: str = "online"
+    # when the certificate was revoked, suspended or superseded (the registry's status_changed_at); null when valid
+    changed_at: datetime | None = None
 
 
 class RegistryLink(msgspec.Struct):

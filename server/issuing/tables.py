@@ -1,5 +1,5 @@
 """Issuing tables: certificate records, issuance batches, number counters, display labels, verification
-attempts (rate limits) and the published, root-signed documents (key set, status list).
+counters (rate limits) and the published, root-signed documents (key set, status list).
 
 A ``Certificate`` row is what the signed record was made from: the signed facts (name, masked ID,
 occupation, work type, level or award, issue date, issuer, ``status_index``, ``record_digest``), the QR
@@ -14,7 +14,6 @@ competitor and entry) and ``certificate_label (category, ref)``.
 
 from piccolo.columns import (
     BigInt,
-    Boolean,
     Date,
     ForeignKey,
     Integer,
@@ -123,15 +122,14 @@ class CertificateLabel(Table, tablename="certificate_label"):
     created_at = Timestamptz()
 
 
-class VerifyAttempt(Table, tablename="verify_attempt"):
-    """Public lookups and ID-match attempts, counted per client address (rate limits across workers)."""
+class RateCounter(Table, tablename="rate_counter"):
+    """Attempts at the public lookups and the holder ID check, counted per (kind, subject, fixed window) so
+    every worker sees the same counts; bumped by one atomic upsert (``server.issuing.verification``)."""
 
-    # lookup | id_match
-    kind = Varchar(length=20)
-    remote = Varchar(length=64, index=True)
-    subject = Varchar(length=40, default="", index=True)  # cert_id for id_match
-    success = Boolean(default=False)
-    at = Timestamptz(index=True)
+    bucket = Varchar(length=200, unique=True)  # kind|window seconds|window start|address or cert_id
+    hits = Integer(default=0)
+    failures = Integer(default=0)  # attempts not (yet) successful
+    expires = BigInt(index=True)  # Unix time at which the window ends
 
 
 class PublishedDocument(Table, tablename="published_document"):

@@ -18,6 +18,10 @@ async def _issue(client, h, world, i=0, level=4):
     return r.json()
 
 
+def _same_instant(a: str, b: str) -> bool:
+    return dt.datetime.fromisoformat(a.replace("Z", "+00:00")) == dt.datetime.fromisoformat(b.replace("Z", "+00:00"))
+
+
 async def _state(client, qr):
     r = await client.post("/api/verify", json={"qr": qr})
     assert r.status_code == 200
@@ -33,16 +37,20 @@ async def test_suspend_reinstate_revoke(client, world):
     assert r.status_code == 200 and r.json()["status"] == "suspended"
     v = await _state(client, cert["qr_text"])
     assert v["state"] == "suspended" and v["green"] is False and v["status"]["reason"] == "复核中"
+    assert v["status"]["changed_at"] is not None and _same_instant(v["status"]["changed_at"],
+                                                                    r.json()["status_changed_at"])
     assert v["facts"]["number"] == cert["number"]  # the signed facts are still shown
 
     r = await client.post(f"/api/certificates/{ref}/reinstate", json={"reason": "复核无误"}, headers=h)
     assert r.json()["status"] == "valid" and r.json()["status_reason"] == ""
-    assert (await _state(client, cert["qr_text"]))["state"] == "valid"
+    v = await _state(client, cert["qr_text"])
+    assert v["state"] == "valid" and v["status"]["changed_at"] is None  # null while valid
 
     r = await client.post(f"/api/certificates/{cert['id']}/revoke", json={"reason": "考试作弊"}, headers=h)
     assert r.status_code == 200 and r.json()["status"] == "revoked"
     v = await _state(client, cert["qr_text"])
     assert v["state"] == "revoked" and v["reason"] == "考试作弊" and v["valid"] is False
+    assert _same_instant(v["status"]["changed_at"], r.json()["status_changed_at"])  # the revocation date
 
     # revoked is final
     for action in ("reinstate", "suspend", "revoke"):
