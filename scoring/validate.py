@@ -20,7 +20,9 @@ panel_size_mismatch        a rule that needs an exact panel size (closest pair: 
 rule_missing               a panel aspect without a rule and no scheme-level panel_rule
 rule_parameter_invalid     a negative tolerance/spread/drop, a factor ≤ 0, bad reference judges
 bands_invalid              empty, duplicate or uncovered tolerance bands, or a band mark above max
-scale_invalid              mark_min ≥ mark_max
+scale_invalid              mark_min ≥ mark_max, or a worldskills_judgement panel not on 0..3
+mark_max_required          a panel rule whose judges cannot mark on the aspect's 0..max (trimmed_sum,
+                           worldskills_judgement) on a panel aspect without mark_max
 rounding_invalid           places outside 0..12
 unknown_criterion          a tie-break naming a criterion the scheme lacks
 tie_break_unused           tie-break steps with shared ranks (they would never apply)
@@ -62,6 +64,7 @@ from .model import (
     TopKTier,
     TrimmedMeanRule,
     TrimmedSumRule,
+    WorldSkillsJudgementRule,
     WorldSkillsScale,
     ZScore,
 )
@@ -260,6 +263,35 @@ def _check_aspect(scheme: Scheme, aspect, apath: str, bad) -> None:
     if aspect.rule is not None:
         _check_rule_parameters(aspect.rule, f"{apath}.rule", bad)
     _check_rule_fits(rule, aspect, apath, bad)
+    if isinstance(aspect, PanelAspect):
+        _check_judges_scale(rule, aspect, apath, bad)
+
+
+def _check_judges_scale(rule, aspect: PanelAspect, apath: str, bad) -> None:
+    """Rules whose judges cannot mark on the aspect's own 0..max: the scale must be declared.
+
+    Without ``mark_max`` a panel's judges mark 0..max and the rule's result is mapped onto max.  That
+    is right when the rule's result is on the judges' scale (a mean, a median), and silently wrong when
+    it is not: a trimmed sum adds the kept marks × factor (a dive with max 84 = 3 kept × 10 × DD 2.8
+    would read the judges' marks on 0..84 and score three 7.0s as 7.00, not 58.80), and WorldSkills judgement scores are 0–3 whatever the
+    aspect's max (mark = max × mean / 3)."""
+    where = f"{apath}.mark_max"
+    if isinstance(rule, TrimmedSumRule) and aspect.mark_max is None:
+        kept = aspect.judges - 2 * rule.drop
+        if kept >= 1 and kept * rule.factor != 1:
+            bad("mark_max_required", where,
+                f"aspect {aspect.id!r}: trimmed_sum adds the {kept} kept marks × factor {rule.factor}, so the "
+                f"judges cannot mark on the aspect's 0..{aspect.max}; declare mark_max, the most one judge "
+                "gives (10 in diving), and max, the most the sum can reach")
+    if isinstance(rule, WorldSkillsJudgementRule):
+        if aspect.mark_max is None:
+            bad("mark_max_required", where,
+                f"aspect {aspect.id!r}: worldskills_judgement scores are 0–3 whatever the aspect's max "
+                "(mark = max × mean / 3); declare mark_max 3 (or make it a judgement aspect)")
+        elif aspect.mark_max != JUDGEMENT_SCALE[1] or aspect.mark_min != JUDGEMENT_SCALE[0]:
+            bad("scale_invalid", where,
+                f"aspect {aspect.id!r}: worldskills_judgement scores run 0–3; mark_min must be 0 and mark_max 3, "
+                f"not {aspect.mark_min}..{aspect.mark_max}")
 
 
 def _check_rule_fits(rule, aspect, apath: str, bad) -> None:

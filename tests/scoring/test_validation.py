@@ -17,8 +17,12 @@ from scoring import (
     Mark,
     MeasurementAspect,
     PanelAspect,
+    Rounding,
+    RoundingPolicy,
     Scheme,
     TrimmedMeanRule,
+    TrimmedSumRule,
+    WorldSkillsJudgementRule,
     compute_event,
     decode_marks_csv,
     decode_marks_json,
@@ -318,3 +322,40 @@ def test_skill_level_problems_name_the_levels_as_the_certificates_do():
         promote([PromotionRule(competition_level="city", awards=["gold"], target=2, current_levels=[0])],
                 competition_level="city", standings=[], entries=[])
     assert [(p.code, p.message) for p in err.value.problems] == [("skill_level_invalid", expected)]
+
+
+# ------------------------------------------------------------------------------ strict judges' scales
+
+
+def _dive(**kw) -> Scheme:
+    # 7 judges, drop 2 + 2, sum of the 3 kept × DD 2.8: the dive's maximum is 3 × 10 × 2.8 = 84
+    return Scheme(id="s", rounding=RoundingPolicy(aspect=Rounding(places=2)), criteria=[Criterion(id="c", aspects=[
+        PanelAspect(id="dive", max=D(84), judges=7, rule=TrimmedSumRule(drop=2, factor=D("2.8")), **kw)])])
+
+
+def test_a_trimmed_sum_needs_the_judges_scale():
+    problems = validate_scheme(_dive())
+    assert [(p.code, p.path) for p in problems] == [("mark_max_required", "criteria[0].aspects[0].mark_max")]
+    assert "10 in diving" in problems[0].message
+    marks = [Mark(entry="E1", judge=f"J{i}", aspect="dive", mark=D("7.0")) for i in range(7)]
+    assert compute_event(_dive(mark_max=D(10)), marks).entries[0].total == D("58.80")
+
+
+def test_a_worldskills_judgement_panel_needs_the_0_to_3_scale():
+    def scheme(**kw):
+        return Scheme(id="s", rounding=RoundingPolicy(aspect=Rounding(places=2)), criteria=[Criterion(id="c", aspects=[
+            PanelAspect(id="p", max=D(4), judges=3, rule=WorldSkillsJudgementRule(), **kw)])])
+
+    assert [(p.code, p.path) for p in validate_scheme(scheme())] == [
+        ("mark_max_required", "criteria[0].aspects[0].mark_max")]
+    assert [p.code for p in validate_scheme(scheme(mark_max=D(10)))] == ["scale_invalid"]
+    marks = [Mark(entry="E1", judge=f"J{i}", aspect="p", mark=D(v)) for i, v in enumerate([2, 3, 3])]
+    assert compute_event(scheme(mark_max=D(3)), marks).entries[0].total == D("3.56")  # 4 × (8/3) / 3
+
+
+def test_rules_on_the_judges_own_scale_keep_the_default():
+    scheme = Scheme(id="s", criteria=[Criterion(id="c", aspects=[
+        PanelAspect(id="p", max=D(10), judges=5, rule=TrimmedMeanRule()),
+        PanelAspect(id="q", max=D(10), judges=3, rule=TrimmedSumRule(drop=1)),  # one kept mark × 1
+    ])])
+    assert validate_scheme(scheme) == []
