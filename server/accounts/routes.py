@@ -50,8 +50,10 @@ class AuthController(Controller):
 
     @get("/me")
     async def me(self, principal: NamedDependency[Principal]) -> MeOut:
-        """The signed-in user with every role grant and its scope."""
-        return await services.me(principal.user_id)
+        """The signed-in user with every role grant and its scope; for a cookie session also its
+        ``csrf_token`` (to echo in ``X-CSRF-Token``), so a reloaded page can write again."""
+        return await services.me(principal.user_id,
+                                 cookie_session=principal.session_id if principal.via_cookie else None)
 
     @post("/password", status_code=200)
     async def change_password(

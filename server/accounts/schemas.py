@@ -44,6 +44,8 @@ class MeOut(msgspec.Struct):
     display_name: str
     person_id: int | None
     grants: list[GrantOut]
+    # GET /api/auth/me with a session cookie: the session's CSRF token again, for a page that was reloaded
+    csrf_token: str | None = None
 
 
 class LoginOut(msgspec.Struct):

@@ -199,13 +199,21 @@ def _grant_out(g: Grant) -> GrantOut:
                     organization_name=g.organization_name, competition_id=g.competition_id)
 
 
-async def me(user_id: int) -> MeOut:
+async def me(user_id: int, *, cookie_session: int | None = None) -> MeOut:
+    """The user with every grant; with ``cookie_session`` (the id of the cookie session asking) also that
+    session's CSRF token, which a reloaded page has lost (it is never in the HttpOnly cookie)."""
     user = await User.select().where(User.id == user_id).first()
     if user is None:
         raise NotFound("No such user.", code="user_not_found")
     grants = await load_grants(user_id)
+    csrf = None
+    if cookie_session is not None:
+        row = await AuthSession.select(AuthSession.csrf_token).where(
+            (AuthSession.id == cookie_session) & (AuthSession.user == user_id) & (AuthSession.kind == "cookie")
+        ).first()
+        csrf = row["csrf_token"] if row else None
     return MeOut(id=user["id"], username=user["username"], display_name=user["display_name"],
-                 person_id=user["person_id"], grants=[_grant_out(g) for g in grants])
+                 person_id=user["person_id"], grants=[_grant_out(g) for g in grants], csrf_token=csrf)
 
 
 async def _org_path(org_id: int) -> tuple[str, str]:

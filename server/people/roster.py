@@ -134,9 +134,7 @@ async def _existing(resident_ids: list[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for i in range(0, len(resident_ids), 900):
         chunk = resident_ids[i:i + 900]
-        for r in await Person.select(Person.id, Person.resident_id, Person.school, Person.name).where(
-            Person.resident_id.is_in(chunk)
-        ):
+        for r in await services.person_select().where(Person.resident_id.is_in(chunk)):
             found[r["resident_id"]] = r
     return found
 
@@ -172,13 +170,8 @@ async def import_roster(principal: Principal, school_id: int, content: bytes, *,
         other = existing.get(data["resident_id"])
         if other is None:
             continue
-        if other["school"] == school_id:
-            errors.add(row_number, "resident_id", "already_on_roster",
-                       f"Already on your school's roster as {other['name']} (person {other['id']}).")
-        else:
-            errors.add(row_number, "resident_id", "person_exists_elsewhere",
-                       "A person with this resident ID is already on record at another school; ask the organizer "
-                       "to move the record instead of importing it again.")
+        code, message = services.on_record(principal, other, school_id)  # nothing of a record one may not read
+        errors.add(row_number, "resident_id", "already_on_roster" if code == "person_exists" else code, message)
     errors.raise_if_any(len(sheet.rows), "roster")
     if dry_run:
         return ImportReport(rows=len(sheet.rows), dry_run=True, committed=False, created=0)

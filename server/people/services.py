@@ -147,14 +147,40 @@ def check_years(enrollment: int | None, graduation: int | None) -> None:
                            field="graduation_year")
 
 
+def on_record(principal: Principal | None, existing: dict, school_id: int) -> tuple[str, str]:
+    """(code, message) for a resident ID that is already on record (``existing``: its person row with
+    ``school_path`` and ``school_name``), as the caller registering it at ``school_id`` may hear it.
+
+    One person per resident ID keeps the data consistent (eligibility, awards, certificates all hang on
+    that one record), so a second registration of an ID is refused; and the refusal tells the caller only
+    what they may read anyway. The caller's own school: the record (``person_exists``). A record the
+    caller may read at another school (organizers of the region, admins, the system):
+    ``person_exists_elsewhere`` with its school. Any other record: ``resident_id_unavailable``, the same
+    words wherever the record is, without its school, name, id or anything else of it, and pointing to
+    the organizer, who sees every school of the region and can move the record. (That the ID cannot be
+    registered is the one bit a unique key cannot hide from whoever may write records; hiding it too would
+    take a second record of the same person, which is the inconsistency the key exists to prevent.)"""
+    if existing["school"] == school_id:
+        return "person_exists", (f"Already on your school's roster as {existing['name']} "
+                                 f"(person {existing['id']}).")
+    if principal is None or may_read(principal, existing):
+        return "person_exists_elsewhere", (
+            f"On record at {existing['school_name']} as {existing['name']} (person {existing['id']}): move "
+            "that record to this school instead of registering the person again.")
+    return "resident_id_unavailable", (
+        "This resident ID cannot be registered at your school. If the student has moved to your school, ask "
+        "your organizer to transfer their record.")
+
+
 async def insert_person(principal: Principal | None, data: PersonIn, school: dict) -> int:
     """Insert inside the caller's write transaction (used by the API, Excel import and the demo)."""
     resident_id = validated_resident_id(data.resident_id)
     check_name(data.name)
     check_years(data.enrollment_year, data.graduation_year)
-    if await Person.exists().where(Person.resident_id == resident_id):
-        raise Conflict("A person with this resident ID is already on record.", code="person_exists",
-                       field="resident_id")
+    existing = await person_select().where(Person.resident_id == resident_id).first()
+    if existing is not None:
+        code, message = on_record(principal, existing, school["id"])
+        raise Conflict(message, code=code, field="resident_id")
     rows = await Person.insert(
         Person(
             name=data.name.strip(), gender=rid.gender_of(resident_id), resident_id=resident_id,

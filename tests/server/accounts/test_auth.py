@@ -113,3 +113,19 @@ async def test_concurrent_logins_all_succeed(client, world):
     ])
     assert [r.status_code for r in results] == [200] * 20
     assert len({r.json()["token"] for r in results}) == 20
+
+
+async def test_me_gives_a_reloaded_page_its_csrf_token(client, world):
+    """A page keeps the CSRF token in memory or sessionStorage; after a reload (or in a new tab) it asks
+    GET /api/auth/me for it again (issue 13, item 8)."""
+    r = await client.post("/api/auth/login", json={"username": "admin", "password": PASSWORD, "mode": "cookie"})
+    csrf = r.json()["csrf_token"]
+    me = await client.get("/api/auth/me")
+    assert me.status_code == 200 and me.json()["csrf_token"] == csrf
+    body = {"name": "新区", "kind": "region", "level": "county", "parent_id": world.orgs["city"]}
+    ok = await client.post("/api/organizations", json=body, headers={"X-CSRF-Token": me.json()["csrf_token"]})
+    assert ok.status_code == 201, ok.text
+    # a bearer token has no CSRF token (and the cookie of another client is not this one's)
+    client.cookies.clear()
+    bearer = await client.get("/api/auth/me", headers=await token_for(client, "admin"))
+    assert bearer.status_code == 200 and bearer.json()["csrf_token"] is None

@@ -79,7 +79,7 @@ async def test_duplicates_in_file_and_against_the_database(client, world):
                           files=upload(workbook(rows)))
     assert r.status_code == 422
     found = [(e["row"], e["column"], e["code"]) for e in r.json()["errors"]]
-    assert found == [(5, "B", "duplicate_in_file"), (7, "B", "already_on_roster"), (8, "B", "person_exists_elsewhere")]
+    assert found == [(5, "B", "duplicate_in_file"), (7, "B", "already_on_roster"), (8, "B", "resident_id_unavailable")]
     assert "row 3" in r.json()["errors"][0]["message"]
     assert await people_count() == before
 
