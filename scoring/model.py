@@ -328,12 +328,16 @@ class AwardPolicy(Model, kw_only=True):
 
 
 class WorldSkillsScale(Model, kw_only=True, tag_field="method", tag="worldskills_scale"):
-    """center + spread × (raw − median) / dispersion.  The official WorldSkills constant is not public:
-    ``spread`` must be declared.  ``dispersion``: population standard deviation (``sd``) or
+    """center + spread × (raw − median) / dispersion: each skill's median at 700.
+
+    ``spread`` defaults to 20 points per standard deviation, the historical WorldSkills convention
+    (700 ± 20 per SD) that a competition manager expects from "the WorldSkills scale"; WorldSkills does
+    not publish its current constant, so the default is stated in every result's formula and notes, and
+    a scheme may declare another.  ``dispersion``: population standard deviation (``sd``, default) or
     ``mad`` × ``mad_factor`` (median absolute deviation, 1.4826 makes it SD-consistent)."""
 
     center: Decimal = Decimal(700)
-    spread: Decimal
+    spread: Decimal = Decimal(20)
     dispersion: Literal["sd", "mad"] = "sd"
     mad_factor: Decimal = Decimal("1.4826")
     rounding: Rounding = Rounding(places=2, mode="half_up")

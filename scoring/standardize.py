@@ -1,8 +1,10 @@
 """Standardized scales: a WorldSkills-style scale around the median, and z-scores (100 ± 20).
 
 WorldSkills puts each skill's median at 700; how the other marks spread around it is not published (the
-official constant is unknown — research note S7), so ``spread`` is a required, declared parameter and
-every result states the formula with its numbers.  Nothing here claims to be the official conversion.
+official constant is unknown — research note S7).  ``spread`` defaults to the historical convention of
+20 points per standard deviation and may be declared otherwise; every result states the formula with
+its numbers and says when the spread is that default.  Nothing here claims to be the official
+conversion.
 
 Medians, means and variances are exact (fractions).  Only the square root is irrational: it and the one
 division by the dispersion are taken at 70 significant digits (``Decimal.sqrt`` is correctly rounded, so
@@ -22,6 +24,7 @@ from .panel import fmt
 from .results import StandardizationResult
 
 _WIDE = Context(prec=70, rounding=ROUND_HALF_EVEN)
+DEFAULT_SPREAD = WorldSkillsScale().spread  # the model's default, named in the notes when used
 
 
 def _dec(x: Fraction) -> Decimal:
@@ -84,8 +87,12 @@ def standardize(scores: Mapping[str, Exact], method: WorldSkillsScale | ZScore) 
         }
         if method.dispersion == "mad":
             parameters["mad_factor"] = fmt(method.mad_factor)
-        notes.append(f"median {_shown(center_raw)}, {disp_text}; the spread {fmt(spread)} is a declared "
-                     "parameter, not an official WorldSkills constant")
+        if spread == DEFAULT_SPREAD and method.dispersion == "sd":
+            why = ("the default, the historical WorldSkills 20 points per standard deviation; not an official "
+                   "WorldSkills constant (none is published)")
+        else:
+            why = "a declared parameter, not an official WorldSkills constant"
+        notes.append(f"median {_shown(center_raw)}, {disp_text}; the spread {fmt(spread)} is {why}")
     else:
         center_raw = Fraction(total, n * common) if n else Fraction(0)
         if method.sd_of == "sample" and n < 2:

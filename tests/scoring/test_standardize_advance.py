@@ -151,3 +151,18 @@ def test_advancement_policy_is_validated():
         advance(AdvancementPolicy(ties="none"), field())
     with pytest.raises(InvalidPolicy):
         advance(AdvancementPolicy(top_share=Decimal("1.5"), ties="none"), field())
+
+
+def test_the_worldskills_scale_defaults_to_20_points_per_standard_deviation():
+    # A scheme that just says "worldskills_scale" gets what a WorldSkills competition manager expects:
+    # the median at 700 and 20 points per (population) standard deviation, said so in the notes.
+    import msgspec
+
+    method = msgspec.json.decode(b'{"method": "worldskills_scale"}', type=WorldSkillsScale)
+    assert (method.center, method.spread, method.dispersion) == (D(700), D(20), "sd")
+    raw = {"a": D(55), "b": D(62), "c": D(70), "d": D(71), "e": D(80)}
+    result = standardize(raw, method)
+    # population SD of 55, 62, 70, 71, 80 is √72.24 = 8.4994…; 80 → 700 + 20 × 10 / 8.4994… = 723.53
+    assert result.scores["c"] == D("700.00") and result.scores["e"] == D("723.53")
+    assert result.parameters["spread"] == "20"
+    assert any("default" in note and "20 points per standard deviation" in note for note in result.notes)
