@@ -196,22 +196,22 @@ class VerifyController(Controller):
     opt = {"public": True}
     request_max_body_size = PUBLIC_BODY_LIMIT
 
-    @get("/", opt={"public": True})
+    @get("/", opt={"public": True, "problems": (400,)})
     async def verify_get(self, qr: FromQuery[str]) -> VerifyOut:
         """The verdict for a QR text: signed facts, key, live status. Bad input gives a state, not an error."""
         return await verification.verify_text(qr)
 
-    @post("/", status_code=200, opt={"public": True})
+    @post("/", status_code=200, opt={"public": True, "problems": (400,)})
     async def verify_post(self, data: JSONBody[VerifyIn]) -> VerifyOut:
         """Same as GET, with the QR text in a JSON body."""
         return await verification.verify_text(data.qr)
 
-    @post("/lookup", status_code=200, opt={"public": True})
+    @post("/lookup", status_code=200, opt={"public": True, "problems": (400, 404, 422, 429)})
     async def lookup(self, request: Request, data: JSONBody[LookupIn]) -> VerifyOut:
         """Manual lookup by 证书编号 + holder's name, or by the verification code; rate-limited per address."""
         return await verification.lookup(data, remote_address(request))
 
-    @post("/id-match", status_code=200, opt={"public": True})
+    @post("/id-match", status_code=200, opt={"public": True, "problems": (400, 404, 422, 429)})
     async def id_match(self, request: Request, data: JSONBody[IdMatchIn]) -> IdMatchOut:
         """Does this full ID number belong to the certificate holder? Yes or no; never echoes the number."""
         return await verification.id_match(data, remote_address(request))
