@@ -15,7 +15,12 @@ Functions:
     ``validate_scheme(scheme) -> list[Problem]``; ``check_scheme(scheme)`` raises ``InvalidScheme``.
     ``validate_marks(scheme, marks, entries=None, *, judges=None) -> list[Problem]``.
     ``compute_event(scheme, marks, entries=None, *, judges=None, decisions=(), event=None) -> EventResult``.
-    ``evaluate_panel(aspect, marks, *, scheme=None) -> AspectResult`` — one panel (a tablet's live check).
+    ``compile_scheme(scheme) -> SchemePlan`` — validate and compile once; ``plan.aspects[id]`` is an
+    ``AspectPlan``.
+    ``evaluate_panels(plan, marks, *, entries=None, judges=None) -> {entry: {aspect: AspectResult}}`` —
+    the panels a batch of marks touched, against a compiled plan (judging: tolerance tickets); each
+    result's ``next_step`` (``NextStep``) says what it waits for.
+    ``evaluate_panel(aspect, marks, *, scheme=None) -> AspectResult`` — one panel on its own (compiles).
     ``rank(contenders, policy, *, criterion_order=(), decisions=(), unranked=()) -> RankingResult``.
     ``assign_awards(policy, standings, *, ranking_status="final") -> AwardResult``.
     ``standardize(scores, method) -> StandardizationResult``.
@@ -24,6 +29,7 @@ Functions:
     ``judge_analytics(result, *, tendency_threshold=Decimal("0.05")) -> JudgeAnalytics``.
     ``what_if(scheme, marks, entries=None, *, judge, judges=None, decisions=(), event=None) -> WhatIfResult``.
     ``explain(result, entry_id) -> EntryExplanation`` (``.text()`` for people).
+    ``EventResult.pending() -> list[PendingAspect]`` — what an unfinished event waits for, per aspect.
     ``to_document(result) -> ResultsDocument``; ``encode_results``/``decode_results`` (JSON
     ``jineng.results/1``); ``encode_results_csv``; ``standings_from_results(doc)``.
 
@@ -44,7 +50,7 @@ from .analytics import (
 )
 from .awards import assign_awards
 from .errors import InvalidMarks, InvalidPolicy, InvalidScheme, Problem, ScoringError
-from .evaluate import compute_event, evaluate_panel
+from .evaluate import compute_event, evaluate_panel, evaluate_panels
 from .explain import (
     AspectExplanation,
     CriterionExplanation,
@@ -98,6 +104,7 @@ from .model import (
 )
 from .numbers import Exact
 from .panel import ACTION_STATUSES, ASPECT_STATUSES, FINAL_STATUSES, PanelMarks
+from .plan import AspectPlan, SchemePlan, compile_scheme
 from .promotion import (
     AdvancementPolicy,
     AdvancementResult,
@@ -115,6 +122,8 @@ from .results import (
     EntryResult,
     EventResult,
     MarkRef,
+    NextStep,
+    PendingAspect,
     RankedEntry,
     RankingResult,
     StandardizationResult,
@@ -134,32 +143,13 @@ from .validate import check_scheme, validate_scheme
 
 __all__ = [
     "ACTION_STATUSES",
-    "advance",
-    "assign_awards",
-    "check_scheme",
-    "compute_event",
-    "decode_marks_csv",
-    "decode_marks_json",
-    "decode_results",
-    "decode_roster",
-    "decode_scheme",
-    "encode_results",
-    "encode_results_csv",
-    "evaluate_panel",
-    "explain",
-    "judge_analytics",
-    "promote",
-    "rank",
-    "standardize",
-    "standings_from_results",
-    "to_document",
-    "validate_marks",
-    "validate_scheme",
-    "what_if",
     "ASPECT_STATUSES",
+    "FINAL_STATUSES",
+    "SKILL_LEVEL_NAMES",
     "AdvancementPolicy",
     "AdvancementResult",
     "AspectExplanation",
+    "AspectPlan",
     "AspectResult",
     "AwardPolicy",
     "AwardResult",
@@ -181,7 +171,6 @@ __all__ = [
     "EntryResult",
     "EventResult",
     "Exact",
-    "FINAL_STATUSES",
     "InvalidMarks",
     "InvalidPolicy",
     "InvalidScheme",
@@ -197,8 +186,10 @@ __all__ = [
     "MeasurementAspect",
     "MedianRule",
     "Member",
+    "NextStep",
     "PanelAspect",
     "PanelMarks",
+    "PendingAspect",
     "Problem",
     "Promotion",
     "PromotionRule",
@@ -211,8 +202,8 @@ __all__ = [
     "Roster",
     "Rounding",
     "RoundingPolicy",
-    "SKILL_LEVEL_NAMES",
     "Scheme",
+    "SchemePlan",
     "ScoringError",
     "ShareRemaining",
     "StandardizationResult",
@@ -230,4 +221,28 @@ __all__ = [
     "WorldSkillsJudgementRule",
     "WorldSkillsScale",
     "ZScore",
+    "advance",
+    "assign_awards",
+    "check_scheme",
+    "compile_scheme",
+    "compute_event",
+    "decode_marks_csv",
+    "decode_marks_json",
+    "decode_results",
+    "decode_roster",
+    "decode_scheme",
+    "encode_results",
+    "encode_results_csv",
+    "evaluate_panel",
+    "evaluate_panels",
+    "explain",
+    "judge_analytics",
+    "promote",
+    "rank",
+    "standardize",
+    "standings_from_results",
+    "to_document",
+    "validate_marks",
+    "validate_scheme",
+    "what_if",
 ]

@@ -22,7 +22,7 @@ from .intake import paused_gc, prepare_marks, refuse_too_precise
 from .model import Criterion, Entry, Judge, Mark, Scheme, TieDecision
 from .numbers import ZERO, exact_context, exact_mul, exact_sum, round_exact
 from .panel import FINAL_STATUSES, INCOMPLETE, PanelMarks
-from .plan import AspectPlan, SchemePlan, compile_scheme
+from .plan import SchemePlan, compile_scheme
 from .ranking import rank
 from .results import (
     ENTRY_FINAL,
@@ -37,11 +37,6 @@ from .results import (
     Standing,
 )
 from .standardize import standardize
-
-
-def evaluate_aspect(ap: AspectPlan, panel: PanelMarks | None) -> AspectResult:
-    """One panel → one aspect result."""
-    return ap.evaluate(panel)
 
 
 def _sum(values: list) -> object:
@@ -192,35 +187,63 @@ def finish_event(plan: SchemePlan, results: list[EntryResult], decisions: Sequen
                        standardization, list(decisions))
 
 
+def evaluate_panels(
+    plan: SchemePlan,
+    marks: Sequence[Mark],
+    *,
+    entries: Sequence[Entry] | None = None,
+    judges: Sequence[Judge] | None = None,
+) -> dict[str, dict[str, AspectResult]]:
+    """Evaluate the panels that ``marks`` make up against a compiled plan: entry id → aspect id → result.
+
+    For judging, after each batch of marks: compile the scheme once (:func:`scoring.plan.compile_scheme`)
+    and pass the marks of the panels the batch touched — every round of each, as stored — so nothing
+    is recompiled and nothing else is read.  The marks are validated exactly as in :func:`compute_event`
+    (``InvalidMarks`` lists every bad row: duplicates, rounds, range, precision; unknown entries and
+    judges and recusal when ``entries``/``judges`` are given — pass the entries the marks belong to,
+    with their schools, and the event's judges).  Every result has its ``status``, ``involved`` marks
+    and, unless its mark counts, a ``next_step`` (re-mark by whom, third marker or arbiter in which
+    round, how many marks are missing).  Only panels with at least one mark appear.
+    """
+    with exact_context():
+        _, prepared = prepare_marks(plan, marks, entries, judges)
+        aspects = plan.aspects
+        try:
+            return {entry_id: {aspect_id: aspects[aspect_id].evaluate(panel) for aspect_id, panel in panels.items()}
+                    for entry_id, panels in prepared.items()}
+        except Inexact:
+            refuse_too_precise(marks)
+
+
 def evaluate_panel(
     aspect,
     marks: Mapping[str, Decimal] | Sequence[Mark] | Sequence[Decimal],
     *,
     scheme: Scheme | None = None,
 ) -> AspectResult:
-    """Evaluate one panel on its own (a judge tablet's live check, or a worked example).
+    """Evaluate one panel on its own (a worked example, a what-if on a tablet).
 
-    ``marks``: judge → mark, a list of marks (judges J1, J2, …), or ``Mark`` rows (with rounds).  The
-    aspect is validated inside ``scheme`` (default: a one-aspect scheme with no rounding), and the marks
-    are validated exactly as in :func:`compute_event`.
+    ``marks``: judge → mark, a list of marks (judges J1, J2, …), or ``Mark`` rows (with rounds; the
+    first entry's panel is evaluated).  The aspect is validated inside ``scheme`` (default: a one-aspect
+    scheme with no rounding) — which is compiled on every call: to evaluate many panels of one scheme,
+    compile it once and use :func:`evaluate_panels`.
     """
     if scheme is None:
         scheme = Scheme(id="panel", criteria=[Criterion(id="c", aspects=[aspect])])
     plan = compile_scheme(scheme)
-    ap = plan.aspects[aspect.id]
     if isinstance(marks, Mapping):
         rows = [Mark(entry="entry", judge=j, aspect=aspect.id, mark=_decimal(v)) for j, v in marks.items()]
     else:
         rows = [m if isinstance(m, Mark) else Mark(entry="entry", judge=f"J{i + 1}", aspect=aspect.id,
                                                    mark=_decimal(m))
                 for i, m in enumerate(marks)]
+    results = evaluate_panels(plan, rows)
+    first = next(iter(results.values()), {})
+    found = first.get(aspect.id)
+    if found is not None:
+        return found
     with exact_context():
-        _, prepared = prepare_marks(plan, rows)
-        panels = next(iter(prepared.values()), {})
-        try:
-            return evaluate_aspect(ap, panels.get(aspect.id))
-        except Inexact:
-            refuse_too_precise(rows)
+        return plan.aspects[aspect.id].evaluate(None)
 
 
 def _decimal(value) -> Decimal:

@@ -174,7 +174,7 @@ def prepare_marks(
 
     # Pass 2, per panel: size, range (both ends of the sorted panel) and judgement scores at once.  The
     # grouping makes every entry's panels in scheme order, so the limits are zipped, not looked up.
-    limits = [(aid, ap.n_max, ap.lo, ap.hi, ap.judgement) for aid, ap in aspects.items()]
+    limits = plan.checks
     prepared: dict[str, dict[str, PanelMarks]] = {}
     recusals: list[tuple[str, str, frozenset[str]]] = []
 
@@ -211,7 +211,7 @@ def prepare_marks(
     # Pass 1 (with pass 2 run on each entry as soon as its panels are complete): group first-round marks
     # as entry → aspect → judge → mark, by whichever of two equivalent ways suits their arrival order.
     order = list(dict.fromkeys(e.id for e in entry_list)) if entry_list else []
-    if in_entry_runs(marks, sum(ap.n for ap in aspects.values())):
+    if in_entry_runs(marks, plan.marks_per_entry):
         grouped, strays, unusual = group_in_runs(aspect_ids, order, marks)
         set_aside(unusual)
         judges_seen = judges_in(grouped)

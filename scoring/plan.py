@@ -35,14 +35,29 @@ from .numbers import (
     round_exact,
 )
 from .panel import (
+    ARBITER,
+    FIRST_MARKING,
     INCOMPLETE,
+    NEEDS_ARBITER,
+    NEEDS_REMARK,
+    NEEDS_THIRD_MARKER,
     OK,
+    THIRD_MARKER,
     PanelMarks,
     compile_measurement,
     compile_rule,
     counts_own_panel,
 )
-from .results import NO_MARKS, AspectResult, MarkRef
+from .results import (
+    NEXT_ARBITER,
+    NEXT_MARKS,
+    NEXT_REMARK,
+    NEXT_THIRD_MARKER,
+    NO_MARKS,
+    AspectResult,
+    MarkRef,
+    NextStep,
+)
 from .validate import check_scheme, effective_rule, mark_scale, rule_output_range
 
 
@@ -93,7 +108,8 @@ class AspectPlan:
 class SchemePlan:
     """A validated scheme's aspect plans in scheme order (``criteria``) and by id (``aspects``)."""
 
-    __slots__ = ("scheme", "criteria", "aspects", "weights", "criterion_rounding", "total_rounding", "steps")
+    __slots__ = ("scheme", "criteria", "aspects", "weights", "criterion_rounding", "total_rounding", "steps",
+                 "checks", "marks_per_entry")
 
     def __init__(self, scheme: Scheme):
         self.scheme = scheme
@@ -111,6 +127,10 @@ class SchemePlan:
         # What evaluating an entry walks, flattened: (criterion id, weight, [(aspect id, evaluator)]).
         self.steps = [(cid, weight, [(p.aspect.id, p.evaluate) for p in plans])
                       for (cid, plans), weight in zip(self.criteria, self.weights)]
+        # What intake's fast check of a panel needs, in scheme order: (aspect id, most marks, lo, hi,
+        # judgement), and the marks a complete entry has (it tells runs of one entry from scattered marks).
+        self.checks = [(aid, p.n_max, p.lo, p.hi, p.judgement) for aid, p in self.aspects.items()]
+        self.marks_per_entry = sum(p.n for p in self.aspects.values())
 
 
 def compile_scheme(scheme: Scheme) -> SchemePlan:
@@ -132,6 +152,27 @@ def _involved(panel: PanelMarks, refs: Sequence) -> tuple[MarkRef, ...]:
     return tuple(MarkRef(ordered[i][1], ordered[i][0], panel.round(ordered[i][1])) for i in refs)
 
 
+def _next_step(ap: AspectPlan, panel: PanelMarks | None, status: str, involved: tuple[MarkRef, ...]) -> NextStep:
+    """What a panel without a final mark waits for (only ever built for those: never on the hot path)."""
+    if status == INCOMPLETE:
+        present = tuple(sorted(panel.by_judge)) if panel is not None else ()
+        if ap.max_rounds is not None:  # double marking: two first markers before anything else
+            first = tuple(j for j in present if panel.round(j) == FIRST_MARKING)
+            return NextStep(action=NEXT_MARKS, round=FIRST_MARKING, judges=first, missing=2 - len(first))
+        expected = ap.n + len(ap.references)
+        return NextStep(action=NEXT_MARKS, round=FIRST_MARKING, judges=present,
+                        missing=max(expected - len(present), 1))
+    judges = tuple(dict.fromkeys(m.judge for m in involved))
+    if status == NEEDS_REMARK:
+        latest = max(panel.round(j) for j in panel.by_judge)
+        return NextStep(action=NEXT_REMARK, round=latest + 1, judges=judges, missing=len(judges))
+    if status == NEEDS_THIRD_MARKER:
+        return NextStep(action=NEXT_THIRD_MARKER, round=THIRD_MARKER, judges=judges)
+    if status == NEEDS_ARBITER:
+        return NextStep(action=NEXT_ARBITER, round=ARBITER, judges=judges)
+    raise AssertionError(f"no next step for status {status!r}")  # pragma: no cover - a status with a mark
+
+
 def _make_evaluator(ap: AspectPlan):
     """The aspect's evaluation as one closure with every constant bound: the hot path of the core.
 
@@ -142,16 +183,20 @@ def _make_evaluator(ap: AspectPlan):
     divide = STICKY.divide
     quantize = ROUNDERS[mode].quantize if mode is not None else None
 
+    def waiting(panel: PanelMarks | None, status: str, reason: str, involved: tuple[MarkRef, ...]) -> AspectResult:
+        return AspectResult(aspect_id, criterion_id, status, None, reason, involved, panel=panel,
+                            next_step=_next_step(ap, panel, status, involved))
+
     def evaluate(panel: PanelMarks | None) -> AspectResult:
         if panel is None:
-            return AspectResult(aspect_id, criterion_id, INCOMPLETE, None, "no marks recorded")
+            return waiting(None, INCOMPLETE, "no marks recorded", NO_MARKS)
         if not own_count and len(panel.values) < n:
-            return AspectResult(aspect_id, criterion_id, INCOMPLETE, None,
-                                f"{len(panel.values)} of {n} marks recorded; the score waits for the missing marks",
-                                _involved(panel, sorted(panel.by_judge)), panel=panel)
+            return waiting(panel, INCOMPLETE,
+                           f"{len(panel.values)} of {n} marks recorded; the score waits for the missing marks",
+                           _involved(panel, sorted(panel.by_judge)))
         num, den, status, _, reason, involved = fn(panel)
         if num is None:
-            return AspectResult(aspect_id, criterion_id, status, None, reason, _involved(panel, involved), panel=panel)
+            return waiting(panel, status, reason, _involved(panel, involved))
         if type(num) is Fraction:
             # Only a what-if recompute (a judge replaced by the panel average) feeds fractions in; a rule
             # makes a fractional denominator only from fractional marks, so num tells.

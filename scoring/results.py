@@ -31,11 +31,36 @@ class MarkRef(msgspec.Struct, frozen=True, gc=False):
     round: int = 1
 
 
+class NextStep(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """What an aspect that has no final mark waits for, for a judging screen or a tolerance ticket.
+
+    ``action``:
+
+    * ``marks`` — marks are missing (status ``incomplete``): ``missing`` more, first marks (round 1);
+      ``judges`` are those who have marked (the missing marks come from others);
+    * ``remark`` — a tolerance breach (``needs_remark``): ``judges`` re-mark, each sending ``round``
+      (one above the panel's latest round; each judge's latest round counts);
+    * ``third_marker`` — double marking out of tolerance (``needs_third_marker``): one mark in round 2
+      from a judge other than ``judges`` (the first markers);
+    * ``arbiter`` — the arbiter decides (``needs_arbiter``): one mark in round 3 from a judge other
+      than ``judges`` (the markers so far).
+    """
+
+    action: str
+    round: int
+    judges: tuple[str, ...] = ()
+    missing: int = 1
+
+
+NEXT_MARKS, NEXT_REMARK, NEXT_THIRD_MARKER, NEXT_ARBITER = "marks", "remark", "third_marker", "arbiter"
+
+
 class AspectResult(msgspec.Struct, gc=False):
     """One aspect of one entry.  ``mark`` is what the criterion adds (rounded if the scheme rounds
     aspects); ``num``/``den`` keep the exact value before rounding; ``involved`` names the marks behind
-    a non-ok status; ``panel`` keeps the marks so :func:`scoring.explain` can name every mark used and
-    dropped (by re-running the same rule) without storing that for a million panels."""
+    a non-ok status; ``next_step`` says what a status without a mark waits for (None when the mark
+    counts); ``panel`` keeps the marks so :func:`scoring.explain` can name every mark used and dropped
+    (by re-running the same rule) without storing that for a million panels."""
 
     aspect: str
     criterion: str
@@ -46,6 +71,7 @@ class AspectResult(msgspec.Struct, gc=False):
     num: Any = None
     den: Any = None
     panel: Any = None
+    next_step: NextStep | None = None
 
     @property
     def unrounded(self) -> Exact | None:
@@ -183,6 +209,30 @@ class StandardizationResult(msgspec.Struct, frozen=True):
     notes: list[str] = []
 
 
+class PendingAspect(msgspec.Struct, frozen=True, kw_only=True):
+    """One aspect of one entry that keeps the entry from a final total, and what it waits for."""
+
+    entry: str
+    criterion: str
+    aspect: str
+    status: str
+    next_step: NextStep
+    reason: str | None = None
+
+    def describe(self) -> str:
+        """For people: "entry 49, aspect A3: needs a third marker (round 2, not J1 or J2)"."""
+        step = self.next_step
+        where = f"entry {self.entry}, aspect {self.aspect}"
+        others = f", not {' or '.join(step.judges)}" if step.judges else ""
+        if step.action == NEXT_REMARK:
+            return f"{where}: needs a re-mark by {', '.join(step.judges)} (round {step.round})"
+        if step.action == NEXT_THIRD_MARKER:
+            return f"{where}: needs a third marker (round {step.round}{others})"
+        if step.action == NEXT_ARBITER:
+            return f"{where}: needs an arbiter (round {step.round}{others})"
+        return f"{where}: waits for {step.missing} more mark{'s' if step.missing != 1 else ''}"
+
+
 class EventResult(msgspec.Struct):
     """Everything computed for one event."""
 
@@ -200,6 +250,14 @@ class EventResult(msgspec.Struct):
             if e.entry.id == entry_id:
                 return e
         raise KeyError(entry_id)
+
+    def pending(self) -> list[PendingAspect]:
+        """Every aspect that keeps an entry from a final total, entry by entry in result order: what
+        the event still waits for (empty when every non-withdrawn entry is final)."""
+        return [PendingAspect(entry=e.entry.id, criterion=a.criterion, aspect=a.aspect, status=a.status,
+                              next_step=a.next_step, reason=a.reason)
+                for e in self.entries if e.status in (ENTRY_PENDING, ENTRY_INCOMPLETE)
+                for c in e.criteria for a in c.aspects if a.next_step is not None]
 
     def standings(self) -> list[Standing]:
         return [
