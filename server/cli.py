@@ -25,6 +25,7 @@ import scoring.cli as scoring_cli
 import server  # noqa: F401,I001  (sets PICCOLO_CONF before anything touches Piccolo)
 from server.accounts.schemas import UserIn
 from server.accounts.services import create_user
+from server.audit.checkpoints import audit_dir, write_checkpoint
 from server.audit.services import verify_chain
 from server.config import get_settings
 from server.db import close_engine, prepare_engine
@@ -132,15 +133,36 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _with_engine(coro):
+    await prepare_engine()
+    try:
+        return await coro
+    finally:
+        await close_engine()
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    report = _run(verify_chain())
+    report = _run(_with_engine(verify_chain()))
+    anchored = (f"; checked against {report.checkpoints} signed checkpoint(s), the newest of entry "
+                f"{report.anchored_seq}" if report.checkpoints else
+                "; no signed checkpoint yet (run `jineng audit checkpoint`)")
     if report.ok:
-        print(f"audit chain intact: {report.entries} entries")
+        print(f"audit chain intact: {report.entries} entries{anchored}")
         return 0
-    print(f"audit chain BROKEN ({len(report.problems)} problem(s) in {report.entries} entries):")
+    print(f"audit chain BROKEN ({len(report.problems)} problem(s) in {report.entries} entries{anchored}):")
     for p in report.problems:
         print(f"  entry {p.seq}: {p.problem}")
     return 1
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    made = _run(_with_engine(write_checkpoint()))
+    if made is None:
+        print("the audit chain is empty: nothing to sign yet")
+        return 0
+    print(f"signed checkpoint of entry {made.seq} (hash {made.hash[:16]}…) with the audit key "
+          f"{made.public_key[:16]}…, appended to {audit_dir() / 'checkpoints.jsonl'}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,8 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.set_defaults(func=cmd_users_create)
 
     audit = sub.add_parser("audit", help="audit log").add_subparsers(dest="audit_command", required=True)
-    audit.add_parser("verify", help="recompute the hash chain; exit 1 if anything was edited, deleted or "
-                                    "reordered").set_defaults(func=cmd_audit_verify)
+    audit.add_parser("verify", help="recompute the hash chain and check it against the signed checkpoints; exit 1 "
+                                    "if anything was edited, deleted, reordered or rewritten"
+                     ).set_defaults(func=cmd_audit_verify)
+    audit.add_parser("checkpoint", help="sign the chain's head with the audit key (outside the database) and "
+                                        "append it to the checkpoint file").set_defaults(func=cmd_audit_checkpoint)
 
     # the cores and the issuing domain add their own commands
     for register in (scoring_cli.register, certificates_cli.register, certificates_batch.register, issuing_cli.register):

@@ -2,24 +2,29 @@
 
 Every state-changing service calls ``record()`` inside its ``write_transaction()``: the entry commits or
 rolls back with the change. Appends are serialized (SQLite write lock; PostgreSQL advisory lock) so the
-chain never forks under concurrent writers.
+chain never forks under concurrent writers. Every ``checkpoints.every()``-th entry queues a signed
+checkpoint of the head, written after the commit (``server.audit.checkpoints``); ``verify_chain`` checks
+the chain against every checkpoint, which catches a rewrite that recomputed every hash.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from datetime import datetime, timezone
 from typing import Any
 
 import msgspec
 
-from server import locks
+from server import events, locks
+from server.audit import checkpoints
 from server.audit.schemas import AuditEntryOut
 from server.audit.tables import AuditEntry, AuditHead
 from server.db import lock_key
 from server.principal import Principal
 
 GENESIS = "0" * 64
+CHECKPOINT_DUE = "audit.checkpoint_due"
 _encoder = msgspec.json.Encoder(order="sorted")
 
 
@@ -84,7 +89,18 @@ async def record(
         )
     else:
         await AuditHead.insert(AuditHead(name="main", seq=row["seq"], hash=digest))
+    if row["seq"] % checkpoints.every() == 0:
+        with contextlib.suppress(RuntimeError):  # outside write_transaction() (it must not be): no event
+            events.queue(CHECKPOINT_DUE, seq=row["seq"])
     return row["seq"]
+
+
+async def _on_committed(event: events.DomainEvent) -> None:
+    if event.topic == CHECKPOINT_DUE:
+        await checkpoints.checkpoint_after_commit(int(event.payload["seq"]))
+
+
+events.subscribe(_on_committed)
 
 
 class ChainProblem(msgspec.Struct):
@@ -96,11 +112,19 @@ class ChainReport(msgspec.Struct):
     entries: int
     ok: bool
     problems: list[ChainProblem]
+    # signed checkpoints (``server.audit.checkpoints``) the chain was checked against, and the newest one
+    checkpoints: int = 0
+    anchored_seq: int | None = None
+    audit_key: str | None = None  # hex of the audit key's public key, None when none was ever made
 
 
 async def verify_chain(batch: int = 5000) -> ChainReport:
-    """Recompute the chain: an edited, deleted, inserted or reordered entry breaks a link or a hash."""
-    problems: list[ChainProblem] = []
+    """Recompute the chain: an edited, deleted, inserted or reordered entry breaks a link or a hash; then
+    check it against every signed checkpoint, which a rewrite that recomputed every hash cannot match."""
+    anchor = await checkpoints.load()
+    wanted = {c.seq for c in anchor.valid}
+    seen: dict[int, str] = {}
+    problems: list[ChainProblem] = [ChainProblem(0, p) for p in anchor.problems]
     prev_hash, expected_seq, count, last_id = GENESIS, 1, 0, 0
     while True:
         rows = (
@@ -115,6 +139,8 @@ async def verify_chain(batch: int = 5000) -> ChainReport:
             count += 1
             last_id = row["id"]
             seq = int(row["seq"])
+            if seq in wanted:
+                seen.setdefault(seq, row["hash"])
             if seq != expected_seq:
                 problems.append(ChainProblem(seq, f"expected entry {expected_seq} here, found {seq} (deleted or reordered)"))
             if row["prev_hash"] != prev_hash:
@@ -129,7 +155,18 @@ async def verify_chain(batch: int = 5000) -> ChainReport:
         problems.append(
             ChainProblem(int(head["seq"]), "chain head does not match the last entry (newest entries deleted?)")
         )
-    return ChainReport(entries=count, ok=not problems, problems=problems)
+    for checkpoint in anchor.valid:
+        found = seen.get(checkpoint.seq)
+        if found is None:
+            problems.append(ChainProblem(checkpoint.seq, (
+                f"a signed checkpoint of {checkpoint.at} holds entry {checkpoint.seq}, which the chain no longer "
+                "has (entries deleted, or the database restored from an older backup)")))
+        elif found != checkpoint.hash:
+            problems.append(ChainProblem(checkpoint.seq, (
+                f"differs from the signed checkpoint of {checkpoint.at} (the chain was rewritten up to here and "
+                "its hashes recomputed)")))
+    return ChainReport(entries=count, ok=not problems, problems=problems, checkpoints=len(anchor.valid),
+                       anchored_seq=max(wanted) if wanted else None, audit_key=anchor.public_key)
 
 
 async def list_entries(*, object_type: str | None, object_id: str | None, limit: int):

@@ -25,3 +25,17 @@ class AuditHead(Table, tablename="audit_head"):
     name = Varchar(length=20, unique=True)
     seq = BigInt()
     hash = Varchar(length=64)
+
+
+class AuditCheckpoint(Table, tablename="audit_checkpoint"):
+    """A signed statement "the chain's entry ``seq`` had hash ``hash``" (``server.audit.checkpoints``).
+
+    This copy is for reading; the one that counts is the append-only file beside the audit key, outside
+    the database. A database writer can delete these rows but cannot forge one: the signature is made
+    with a key the database never holds."""
+
+    seq = BigInt(index=True)
+    hash = Varchar(length=64)
+    at = Varchar(length=40)  # ISO-8601 UTC with microseconds, when the checkpoint was signed
+    public_key = Varchar(length=64)  # hex of the raw Ed25519 public key that signed it
+    signature = Varchar(length=128)  # hex
