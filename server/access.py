@@ -9,6 +9,8 @@ holds only what more than one domain needs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from server.competitions.tables import Competition, CompetitionOrganizer
 from server.errors import Forbidden, NotFound
 from server.principal import Principal
@@ -22,15 +24,32 @@ async def organizing_paths(competition_id: int) -> list[str]:
     return [r["path"] for r in rows if r["path"]]
 
 
-async def can_manage_competition(principal: Principal | None, competition_id: int | None) -> bool:
-    """Organizer rights on a competition (see the module docstring)."""
+def _manages_without_paths(principal: Principal | None, competition_id: int | None) -> bool | None:
+    """True or False when the grants alone decide, None when the organizing authorities' paths do."""
     if principal is None:
         return True
     if competition_id is None:
         return False
     if principal.is_admin or "organizer" in principal.competition_roles(competition_id):
         return True
-    return any(principal.covers_path(p, "organizer") for p in await organizing_paths(competition_id))
+    return None
+
+
+def manages_competition(principal: Principal | None, competition_id: int | None, paths: Iterable[str]) -> bool:
+    """:func:`can_manage_competition` for a caller that already read the organizing paths (a list of
+    competitions answered from one query)."""
+    decided = _manages_without_paths(principal, competition_id)
+    if decided is not None:
+        return decided
+    return any(principal.covers_path(p, "organizer") for p in paths if p)
+
+
+async def can_manage_competition(principal: Principal | None, competition_id: int | None) -> bool:
+    """Organizer rights on a competition (see the module docstring)."""
+    decided = _manages_without_paths(principal, competition_id)
+    if decided is not None:
+        return decided
+    return manages_competition(principal, competition_id, await organizing_paths(competition_id))
 
 
 async def competition_row(competition_id: int) -> dict:

@@ -20,12 +20,17 @@ their lifecycle.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 import msgspec
 
 from server import locks
-from server.access import can_manage_competition, competition_row, require_competition_manager
+from server.access import (
+    can_manage_competition,
+    competition_row,
+    manages_competition,
+    require_competition_manager,
+)
 from server.audit.services import record
 from server.competitions.schemas import (
     CompetitionIn,
@@ -70,45 +75,57 @@ def reached(status: str, milestone: str) -> bool:
     return LIFECYCLE.index(status) >= LIFECYCLE.index(milestone)
 
 
-async def _organizers_of(competition_ids: Iterable[int]) -> dict[int, list[OrganizerOut]]:
-    ids = list(competition_ids)
-    out: dict[int, list[OrganizerOut]] = {i: [] for i in ids}
+# what a list of competitions shows besides their rows, in one query: organizers (with their paths, which
+# also decide ``can_manage``), the number of events and the parent's name
+_FACTS_SQL = """
+SELECT 'organizer' AS kind, co.competition AS competition, co.id AS position, co.role AS role, o.id AS org_id,
+       o.name AS name, o.level AS level, o.bureau AS bureau, o.path AS path, 0 AS n
+FROM {organizers} co JOIN {organizations} o ON o.id = co.organization
+WHERE co.competition IN ({ids})
+UNION ALL
+SELECT 'events', e.competition, 0, NULL, NULL, NULL, NULL, NULL, NULL, count(*)
+FROM {events} e WHERE e.competition IN ({ids}) GROUP BY e.competition
+UNION ALL
+SELECT 'parent', c.id, 0, NULL, NULL, p.name, NULL, NULL, NULL, 0
+FROM {competitions} c JOIN {competitions} p ON p.id = c.parent WHERE c.id IN ({ids})
+ORDER BY kind, competition, position
+"""
+_TABLES = {"organizers": CompetitionOrganizer._meta.tablename, "organizations": Organization._meta.tablename,
+           "events": Event._meta.tablename, "competitions": Competition._meta.tablename}
+
+
+async def _facts(ids: list[int]) -> tuple[dict[int, list[OrganizerOut]], dict[int, list[str]], dict[int, int],
+                                           dict[int, str]]:
+    organizers: dict[int, list[OrganizerOut]] = {i: [] for i in ids}
+    paths: dict[int, list[str]] = {i: [] for i in ids}
+    counts: dict[int, int] = dict.fromkeys(ids, 0)
+    parents: dict[int, str] = {}
     if not ids:
-        return out
-    rows = await CompetitionOrganizer.select(
-        CompetitionOrganizer.competition,
-        CompetitionOrganizer.role,
-        CompetitionOrganizer.organization.id.as_alias("org_id"),
-        CompetitionOrganizer.organization.name.as_alias("org_name"),
-        CompetitionOrganizer.organization.level.as_alias("org_level"),
-        CompetitionOrganizer.organization.bureau.as_alias("org_bureau"),
-    ).where(CompetitionOrganizer.competition.is_in(ids)).order_by(CompetitionOrganizer.id)
-    for r in rows:
-        out[r["competition"]].append(OrganizerOut(organization_id=r["org_id"], name=r["org_name"],
-                                                  level=r["org_level"], bureau=r["org_bureau"], role=r["role"]))
-    return out
+        return organizers, paths, counts, parents
+    marks = ", ".join(["{}"] * len(ids))
+    for r in await Competition.raw(_FACTS_SQL.format(ids=marks, **_TABLES), *ids, *ids, *ids):
+        cid = r["competition"]
+        if r["kind"] == "organizer":
+            organizers[cid].append(OrganizerOut(organization_id=r["org_id"], name=r["name"], level=r["level"],
+                                                bureau=r["bureau"], role=r["role"]))
+            paths[cid].append(r["path"])
+        elif r["kind"] == "events":
+            counts[cid] = int(r["n"])
+        else:
+            parents[cid] = r["name"]
+    return organizers, paths, counts, parents
 
 
 async def _outs(rows: list[dict], principal: Principal | None) -> list[CompetitionOut]:
     """The competitions as read by ``principal`` (``can_manage``: whether they may organize it)."""
-    ids = [r["id"] for r in rows]
-    organizers = await _organizers_of(ids)
-    counts: dict[int, int] = {i: 0 for i in ids}
-    if ids:
-        for e in await Event.select(Event.competition).where(Event.competition.is_in(ids)):
-            counts[e["competition"]] += 1
-    parent_ids = {r["parent"] for r in rows if r["parent"] is not None}
-    parents = {}
-    if parent_ids:
-        parents = {p["id"]: p["name"] for p in
-                   await Competition.select(Competition.id, Competition.name).where(Competition.id.is_in(list(parent_ids)))}
+    organizers, paths, counts, parents = await _facts([r["id"] for r in rows])
     return [
         CompetitionOut(
             id=r["id"], name=r["name"], level=r["level"], year=r["year"], edition=r["edition"], status=r["status"],
             next_status=NEXT_STATUS.get(r["status"]), description=r["description"], parent_id=r["parent"],
-            parent_name=parents.get(r["parent"]), organizers=organizers[r["id"]], event_count=counts[r["id"]],
+            parent_name=parents.get(r["id"]), organizers=organizers[r["id"]], event_count=counts[r["id"]],
             created_at=r["created_at"], updated_at=r["updated_at"],
-            can_manage=await can_manage_competition(principal, r["id"]),
+            can_manage=manages_competition(principal, r["id"], paths[r["id"]]),
         )
         for r in rows
     ]
