@@ -9,13 +9,16 @@ roster's recusal check on.
 The marks go through a real marks JSON document and msgspec first (every Mark, string and Decimal a
 separate object, as in production), in three arrival orders, each timed in a fresh process:
 ``entry`` (a database query ordered by entry), ``forms`` (judges' marking forms interleaved — how
-tablets deliver them) and ``shuffled`` (every mark in random order: the worst case for memory locality).
+tablets deliver them: one judge, entry and criterion each) and ``shuffled`` (every mark in random
+order: the worst case for memory locality).
 
 Prints, per order, the wall time of ``compute_event`` (validation included; best of --repeat), the CPU
 time the process used in that call (on a machine shared with other work the wall time also counts the
 time other processes held the core — the summary then says so, with the load average), marks per
 second, and the ratio to a bare baseline measured in the same process: a plain Python loop that only
-sums the same 840,000 Decimal marks.  Target: ≤ 1 s on one core.  Not a test; run
+sums the same 840,000 Decimal marks (a ratio compares across machines better than seconds).  Target:
+≤ 1 s on one core, wall and CPU ("met on CPU" when only other processes' load kept the wall time above).
+Not a test; run
 ``python bench/bench_scoring.py [--repeat N] [--orders entry,forms,shuffled] [--profile]``.
 """
 
@@ -255,10 +258,11 @@ def main() -> int:
                 print(line)
         print(flush=True)
     n = ENTRIES * JUDGES * ASPECTS_PER_CRITERION * 6
-    print("summary (target ≤ 1 s on one core; wall time, and the CPU time the process used):")
+    print("summary (target ≤ 1 s on one core, wall and CPU; baseline = the plain summing loop, same process):")
     for order, best, base, best_cpu in summary:
+        verdict = "met" if best <= 1.0 and best_cpu <= 1.0 else "MISSED" if best_cpu > 1.0 else "met on CPU"
         print(f"  {order:9s} {best:.3f} s (CPU {best_cpu:.3f} s)  {n / best:>10,.0f} marks/s  "
-              f"{best / base:5.1f}× baseline ({base:.3f} s)  {'met' if best <= 1.0 else 'MISSED'}")
+              f"{best / base:5.1f}× baseline ({base:.3f} s)  {verdict}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     if load is not None:
         print(f"load average {load:.2f} on {os.cpu_count()} CPU(s)"

@@ -34,7 +34,7 @@ from .model import (
     TrimmedSumRule,
     WorldSkillsJudgementRule,
 )
-from .numbers import ZERO, exact_ratio, minimal
+from .numbers import EXACT, ZERO, exact_ratio, minimal
 
 OK = "ok"
 NEEDS_REMARK = "needs_remark"
@@ -292,12 +292,23 @@ def _band_tolerance(rule: BandToleranceRule, n: int) -> RuleFn:
     on_kept = rule.band_on == "kept_mean"
     fallback = rule.fallback
     flag_spread = rule.flag_spread
+    # The band whose min is the largest not above sum/count, compared as min × count ≤ sum: the count is
+    # fixed per rule, so each band's min × count is worked out once here, not per panel.
+    count = kept if on_kept else n
+    scaled = [(EXACT.multiply(band.min, count), band) for band in bands_desc]
+    lowest = bands_desc[-1]
+
+    def band_for(total) -> ToleranceBand:
+        for threshold, band in scaled:
+            if threshold <= total:
+                return band
+        return lowest
 
     def band_tolerance(p: PanelMarks) -> Outcome:
         v = p.values
         middle = v[k:n - k]
         s_kept = sum(middle)
-        band = _band_for(bands_desc, s_kept, kept) if on_kept else _band_for(bands_desc, sum(v), n)
+        band = band_for(s_kept if on_kept else sum(v))
         gap = middle[-1] - middle[0]
         flag = _spread_outcome(v, None, flag_spread, "") if flag_spread is not None else None
         if gap <= band.tolerance:
