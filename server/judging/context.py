@@ -49,6 +49,7 @@ class AspectInfo:
 @dataclass(frozen=True)
 class SchemeInfo:
     scheme: scoring.Scheme
+    plan: object  # scoring.compile_scheme(scheme): compiled once per scheme, reused by every batch
     aspects: dict[str, AspectInfo]
     criteria: dict[str, tuple[str, tuple[str, ...]]]  # id → (name, aspect ids in scheme order)
 
@@ -71,7 +72,7 @@ def _scheme_info(text: str) -> SchemeInfo:
                 info = AspectInfo(a.id, a.name or a.id, criterion.id, "measurement", 1, Decimal(0),
                                   None if a.bands else a.max, False, a)
             aspects[a.id] = info
-    return SchemeInfo(scheme, aspects, criteria)
+    return SchemeInfo(scheme, scoring.compile_scheme(scheme), aspects, criteria)
 
 
 @dataclass

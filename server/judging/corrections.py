@@ -55,8 +55,7 @@ async def apply(ctx: Context, code: str, corrections: list[CorrectionIn], *, sou
                                reason=reason))
         revisions.append({"code": code, "aspect": c.aspect, "user_id": c.user_id, "round": c.round,
                           "from": mine["value"], "to": str(Decimal(c.value)), "version": version})
-    for cell in cells:
-        result = evaluate(ctx, cell[1], marks[cell])
+    for cell, result in evaluate(ctx, {cell: marks[cell] for cell in cells}).items():
         if result.status not in FINAL:
             raise Conflict(f"After the correction {cell[0]} {cell[1]} is {result.status}: {result.reason}",
                            code="correction_not_final", field="corrections")

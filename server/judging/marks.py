@@ -90,7 +90,12 @@ def _prevalidate(ctx: Context, user_id: int, marks: list[MarkIn]) -> tuple[dict[
     order = sorted(values)
     rows = [scoring.Mark(entry=marks[i].code, judge=str(user_id), aspect=marks[i].aspect, mark=values[i],
                          round=marks[i].round) for i in order]
-    for problem in scoring.validate_marks(info.scheme, rows):
+    try:  # scoring's own range and kind rules, against the plan compiled once for the scheme
+        scoring.evaluate_panels(info.plan, rows)
+        problems = []
+    except scoring.InvalidMarks as err:
+        problems = err.problems
+    for problem in problems:
         if problem.code in ("duplicate_mark", "duplicate"):  # the same cell twice: versions decide below
             continue
         head = problem.path.split("]")[0]

@@ -65,16 +65,14 @@ async def current_marks(event_id: int, cells: set[tuple[str, str]] | None = None
     return out
 
 
-def evaluate(ctx: Context, aspect_id: str, marks: list[dict]) -> scoring.AspectResult:
-    info = ctx.scheme()
-    rows = [scoring.Mark(entry="panel", judge=str(m["user"]), aspect=aspect_id, mark=Decimal(m["value"]),
-                         round=m["round"]) for m in marks]
-    return scoring.evaluate_panel(info.aspects[aspect_id].aspect, rows, scheme=info.scheme)
-
-
-def _judges_involved(result: scoring.AspectResult, marks: list[dict]) -> list[int]:
-    involved = sorted({int(ref.judge) for ref in result.involved}) if result.involved else []
-    return involved or sorted({m["user"] for m in marks})
+def evaluate(ctx: Context, cells: dict[tuple[str, str], list[dict]]) -> dict[tuple[str, str], scoring.AspectResult]:
+    """(code, aspect) → scoring's result for each panel, every stored round of it (one compiled plan)."""
+    rows = [scoring.Mark(entry=code, judge=str(m["user"]), aspect=aspect, mark=Decimal(m["value"]), round=m["round"])
+            for (code, aspect), panel in cells.items() for m in panel]
+    if not rows:
+        return {}
+    results = scoring.evaluate_panels(ctx.scheme().plan, rows)
+    return {(code, aspect): results[code][aspect] for code, aspect in cells if aspect in results.get(code, {})}
 
 
 async def after_marks(ctx: Context, cells: set[tuple[str, str]]) -> list[TicketOut]:
@@ -88,11 +86,9 @@ async def after_marks(ctx: Context, cells: set[tuple[str, str]]) -> list[TicketO
         & Ticket.code.is_in(sorted({c for c, _ in cells}) or ["-"]))}
     changed: list[int] = []
     stamp = now()
-    for code, aspect_id in sorted(cells):
-        panel = marks.get((code, aspect_id), [])
-        if not panel:
-            continue
-        result = evaluate(ctx, aspect_id, panel)
+    results = evaluate(ctx, {cell: marks[cell] for cell in cells if marks.get(cell)})
+    for (code, aspect_id), result in sorted(results.items()):
+        panel = marks[(code, aspect_id)]
         ticket = open_tickets.get((code, aspect_id))
         criterion = info.aspects[aspect_id].criterion
         if result.status in FINAL:
@@ -105,21 +101,18 @@ async def after_marks(ctx: Context, cells: set[tuple[str, str]]) -> list[TicketO
         kind = NEEDS.get(result.status)
         if kind is None:  # incomplete: waits for marks
             continue
-        judges = _judges_involved(result, panel)
-        last_round = max(m["round"] for m in panel)
+        step = result.next_step  # scoring says who answers and in which round
+        judges = sorted(int(j) for j in step.judges) if step.judges else sorted({m["user"] for m in panel})
         if ticket is None:
-            round_ = {"remark": last_round + 1, "third_marker": 2, "arbiter": 3}[kind]
             rows = await Ticket.insert(Ticket(event=ctx.event_id, code=code, criterion=criterion, aspect=aspect_id,
-                                              kind=kind, round=round_, judges=msgspec.json.encode(judges).decode(),
+                                              kind=kind, round=step.round, judges=msgspec.json.encode(judges).decode(),
                                               opened_at=stamp)).returning(Ticket.id)
             changed.append(rows[0]["id"])
             await SignOff.delete().where((SignOff.event == ctx.event_id) & (SignOff.criterion == criterion)
                                          & SignOff.user.is_in(judges))
-        elif kind != ticket["kind"] or (kind == "remark" and last_round >= ticket["round"] and all(
-                any(m["user"] == j and m["round"] >= ticket["round"] for m in panel) for j in judges)):
+        elif kind != ticket["kind"] or step.round != ticket["round"]:
             # escalated (third marker → arbiter), or every judge re-marked and the breach persists
-            round_ = {"remark": last_round + 1, "third_marker": 2, "arbiter": 3}[kind]
-            await Ticket.update({Ticket.kind: kind, Ticket.round: round_, Ticket.assignee: None,
+            await Ticket.update({Ticket.kind: kind, Ticket.round: step.round, Ticket.assignee: None,
                                  Ticket.judges: msgspec.json.encode(judges).decode()}).where(Ticket.id == ticket["id"])
             changed.append(ticket["id"])
     if not changed:
