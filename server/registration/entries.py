@@ -133,7 +133,7 @@ async def create_entry(principal: Principal, data: EntryIn) -> EntryOut:
 async def update_entry(principal: Principal, entry_id: int, data: EntryPatch) -> EntryOut:
     """Edit a draft or returned entry: a conditional update on the version and status read, which bumps
     the version (so a submission that checked the old members cannot go through)."""
-    row, school_side, _ = await readable_entry(principal, entry_id)
+    row, school_side, reviewer = await readable_entry(principal, entry_id)
     _require_school(school_side, "edit")
     if row["status"] not in EDITABLE:
         raise Conflict(f"A {row['status']} entry cannot be edited (only a draft or a returned one).",
@@ -156,10 +156,11 @@ async def update_entry(principal: Principal, entry_id: int, data: EntryPatch) ->
         raise refuse(problems, "The entry was not changed", "invalid_members")
     roster_changed = (members, coaches) != (old_members, old_coaches)
     if not roster_changed and team_name == row["team_name"]:
-        return await entry_out(principal, entry_id)
+        return await entry_out(principal, entry_id, row, reviewer)
+    stamp = now()
     async with write_transaction():
         updated = await Entry.update({
-            Entry.team_name: team_name, Entry.version: Entry.version + 1, Entry.updated_at: now(),
+            Entry.team_name: team_name, Entry.version: Entry.version + 1, Entry.updated_at: stamp,
         }).where((Entry.id == entry_id) & (Entry.version == row["version"])
                  & (Entry.status == row["status"])).returning(Entry.id)
         if not updated:
@@ -171,7 +172,9 @@ async def update_entry(principal: Principal, entry_id: int, data: EntryPatch) ->
         await record(principal, action="entry.updated", object_type="entry", object_id=entry_id,
                      before={"team_name": row["team_name"], "members": old_members, "coaches": old_coaches},
                      after={"team_name": team_name, "members": members, "coaches": coaches})
-    return await entry_out(principal, entry_id)
+    # the row as the conditional update left it (nothing else changes it: the update was on its version)
+    changed = {**row, "team_name": team_name, "version": row["version"] + 1, "updated_at": stamp}
+    return await entry_out(principal, entry_id, changed, reviewer)
 
 
 async def submit(principal: Principal, entry_id: int, version: int | None = None, *,

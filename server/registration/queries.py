@@ -108,11 +108,12 @@ def member_out(m: dict, full: bool) -> MemberOut:
     )
 
 
-async def to_outs(principal: Principal, rows: list[dict]) -> list[EntryOut]:
+async def to_outs(principal: Principal, rows: list[dict], managed: dict[int, bool] | None = None) -> list[EntryOut]:
+    """``managed``: whether the principal manages each competition, where the caller already knows."""
     ids = [r["id"] for r in rows]
     members = await members_of(ids)
     remarks = await remarks_of(ids)
-    managed: dict[int, bool] = {}
+    managed = dict(managed or {})
     outs = []
     for r in rows:
         comp = r["competition_id"]
@@ -138,13 +139,18 @@ async def to_outs(principal: Principal, rows: list[dict]) -> list[EntryOut]:
     return outs
 
 
-async def entry_out(principal: Principal, entry_id: int) -> EntryOut:
-    return (await to_outs(principal, [await fetch_entry(entry_id)]))[0]
+async def entry_out(principal: Principal, entry_id: int, row: dict | None = None,
+                    manages: bool | None = None) -> EntryOut:
+    """One entry as ``principal`` reads it; ``row`` (its current ``fetch_entry`` row) and ``manages`` (whether
+    the principal manages its competition) when the caller has them already."""
+    row = row if row is not None else await fetch_entry(entry_id)
+    known = {row["competition_id"]: manages} if manages is not None else None
+    return (await to_outs(principal, [row], known))[0]
 
 
 async def get_entry(principal: Principal, entry_id: int) -> EntryOut:
-    row, _, _ = await readable_entry(principal, entry_id)
-    return (await to_outs(principal, [row]))[0]
+    row, _, reviewer = await readable_entry(principal, entry_id)
+    return await entry_out(principal, entry_id, row, reviewer)
 
 
 async def check_eligibility(principal: Principal, entry_id: int) -> EligibilityOut:
