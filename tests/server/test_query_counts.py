@@ -1,31 +1,18 @@
 """The common routes stay cheap: signed-in reads and the public verification make at most three SQL
-queries (both engines); the entry update is held to its current count.
+queries (both engines); the entry update is held to its current count. The public verification of a QR
+text: ``tests/server/issuing/test_verify.py`` (one query).
 
 Counted with ``tests/server/query_count.py`` on the real app: the authenticated principal is one query,
-so a signed-in read has two left; the public verification of a QR text answers from one read (status by
-certificate id, with the label version that keeps the cached key set fresh).
+so a signed-in read has two left.
 """
 
 from __future__ import annotations
 
-import pytest
-
-from certificates import KeyStore
-from server.issuing.keyring import use_keystore
 from tests.server.helpers import token_for
 from tests.server.query_count import count_queries
 from tests.server.registration.support import build, draft, make_competition
 
 MAX_QUERIES = 3
-
-
-@pytest.fixture
-def keys(tmp_path):
-    store = KeyStore(tmp_path / "keys")
-    store.generate()
-    use_keystore(store)
-    yield store
-    use_keystore(None)
 
 
 async def _counted(client, method: str, url: str, **kwargs):
@@ -66,16 +53,3 @@ async def test_entry_update(client, world):
     assert r.status_code == 200, r.text
     assert log.count <= ENTRY_UPDATE_QUERIES, str(log)
     assert log.transactions == 1, str(log)
-
-
-async def test_public_verify(client, world, keys):
-    h = await token_for(client, "organizer")
-    r = await client.post("/api/certificates/skill-level", headers=h, json={
-        "person_id": world.people["school_a"][0], "name": "学生a0", "occupation_code": "6-31-01-03",
-        "level": 4, "issuer_id": world.orgs["hrss"]})
-    assert r.status_code == 201, r.text
-    qr = r.json()["qr_text"]
-    r, log = await _counted(client, "POST", "/api/verify", json={"qr": qr})
-    assert r.json()["state"] == "valid"
-    assert log.count <= 1, str(log)
-    assert log.transactions == 0

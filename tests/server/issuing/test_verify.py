@@ -16,6 +16,7 @@ from certificates.keys import kid_of
 from server.issuing.clock import beijing_today
 from tests.server.helpers import token_for
 from tests.server.issuing.helpers import leaks_id
+from tests.server.query_count import count_queries
 
 PREFIX = "HTTP://127.0.0.1:8000/C/"
 NEVER = {"valid", "valid_status_unknown"}
@@ -325,3 +326,13 @@ async def test_plain_verification_is_not_rate_limited(client, world, monkeypatch
     cert = await _issue(client, world)
     for _ in range(12):
         assert (await _verdict(client, cert["qr_text"]))["state"] == "valid"
+
+
+async def test_a_scan_is_one_query(client, world):
+    """Status, registry details, links and the labels version of the cached key set: one read, no
+    transaction, no rate-limit write."""
+    cert = await _issue(client, world)
+    await _verdict(client, cert["qr_text"])  # the key set is cached from here on
+    async with count_queries() as log:
+        assert (await _verdict(client, cert["qr_text"]))["state"] == "valid"
+    assert log.count == 1 and log.transactions == 0, str(log)
