@@ -129,9 +129,10 @@ function filenameOf(response, fallback) {
   return plain ? plain[1] : fallback;
 }
 
-/** Fetch a file from the API and hand it to the browser as a download. Returns the file name. */
-export async function download(path, { query, fallbackName = "download" } = {}) {
-  const response = await send(path, { query, accept: "*/*" });
+/** Fetch a file from the API and hand it to the browser as a download. Returns the file name.
+ *  A POST with a JSON body too (e.g. a PDF that needs a passphrase): download(path, { method: "POST", json }). */
+export async function download(path, { query, fallbackName = "download", method = "GET", json } = {}) {
+  const response = await send(path, { query, accept: "*/*", method, json });
   const blob = await response.blob();
   const name = filenameOf(response, fallbackName);
   const url = URL.createObjectURL(blob);
@@ -161,7 +162,12 @@ export async function currentUser() {
 }
 
 export async function signIn(username, password) {
-  const out = await api("/api/auth/login", { method: "POST", json: { username, password, mode: "cookie" } });
+  return signInWith("/api/auth/login", { username, password, mode: "cookie" });
+}
+
+/** A cookie sign-in through any route that answers LoginOut (e.g. POST /api/judging/pair {code, mode}). */
+export async function signInWith(path, body) {
+  const out = await api(path, { method: "POST", json: body });
   storeCsrf(out.csrf_token || "");
   return out.user;
 }
@@ -427,8 +433,12 @@ function signInCard(onSignedIn) {
  * Resolves to the signed-in user (or null on public pages). `main` is the page's <main> element;
  * on private pages its content stays hidden until sign-in.
  *   startPage({ title: "school.title", nav: [["/school/#students", "school.nav.students"]], roles: [...] })
+ * For pages that work offline (the judge tablet): `signInExtra(resolve)` adds another way in below the
+ * sign-in card (resolve it with the user), `fallbackUser()` answers who is signed in when the server
+ * cannot be reached, and `onSignOut()` runs before the page reloads after signing out.
  */
-export async function startPage({ title, nav = [], roles = null, whoFor = "", main = document.querySelector("main") }) {
+export async function startPage({ title, nav = [], roles = null, whoFor = "", main = document.querySelector("main"),
+  signInExtra = null, fallbackUser = null, onSignOut = null }) {
   const tools = el("div", { class: "site-tools" });
   const who = el("span", { class: "who" });
   const out = el("button", { type: "button", class: "secondary", i18n: "auth.sign_out", hidden: true });
@@ -457,13 +467,21 @@ export async function startPage({ title, nav = [], roles = null, whoFor = "", ma
   main.before(gate);
   const content = [...main.children];
   const hideContent = (on) => { main.hidden = on; };
-  out.addEventListener("click", async () => { await signOut(); location.reload(); });
+  out.addEventListener("click", async () => {
+    await signOut();
+    if (onSignOut) await onSignOut();
+    location.reload();
+  });
 
-  let me = await currentUser();
+  let me;
+  try { me = await currentUser(); } catch (e) {
+    if (!(e instanceof ApiError && e.code === "network" && fallbackUser)) throw e;
+    me = await fallbackUser();
+  }
   for (;;) {
     if (!me) {
       hideContent(true);
-      me = await new Promise((resolve) => gate.replaceChildren(signInCard(resolve)));
+      me = await new Promise((resolve) => gate.replaceChildren(signInCard(resolve), ...(signInExtra ? [signInExtra(resolve)] : [])));
       applyI18n(gate);
       continue;
     }

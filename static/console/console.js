@@ -1,8 +1,8 @@
 /**
  * The console's shell (/console/): sign-in for organizers and the judging roles, navigation by hash
- * (#competitions, #competition/ID, #review, #results, #certificates), and which parts each grant shows.
- * Judging screens (assignments, draw, marking progress, tickets, locks, decryption, appeals) come with
- * the judging API; judging roles see a note until then.
+ * (#competitions, #competition/ID, #review, #results, #certificates, #judging, #judging/EVENT/SECTION),
+ * and which parts each grant shows: organizers see everything; chief judges, encryption officers and
+ * supervisors see the judging screens of the events they hold a role on (judging.js).
  */
 
 import { addMessages, el, hasRole, onLangChange, problemBox, startPage, t } from "/common/common.js";
@@ -10,6 +10,7 @@ import { competitionsView, competitionView } from "/console/competitions.js";
 import { reviewView } from "/console/review.js";
 import { resultsView } from "/console/results.js";
 import { certificatesView } from "/console/certificates.js";
+import { judgingView, leaveJudging } from "/console/judging.js";
 
 addMessages({
   "zh-CN": {
@@ -18,7 +19,7 @@ addMessages({
     "console.nav.review": "报名审核",
     "console.nav.results": "成绩",
     "console.nav.certificates": "证书",
-    "console.judging_later": "裁判长、加密裁判与监督的工作界面（裁判分配、检录抽签、评分进度、复评、锁定、解密、申诉）将随评分接口一同推出。",
+    "console.nav.judging": "评分与裁判",
   },
   en: {
     "console.title": "Console",
@@ -26,7 +27,7 @@ addMessages({
     "console.nav.review": "Review",
     "console.nav.results": "Results",
     "console.nav.certificates": "Certificates",
-    "console.judging_later": "Screens for chief judges, encryption officers and supervisors (assignments, draw, marking progress, tickets, locks, decryption, appeals) arrive with the judging API.",
+    "console.nav.judging": "Judging",
   },
 });
 
@@ -38,34 +39,34 @@ async function main() {
   const me = await startPage({ title: "console.title", roles: [...ORGANIZING, ...JUDGING] });
   if (!me) return;
   const organizer = hasRole(me, ...ORGANIZING);
-  if (organizer) {
-    const nav = el("nav", { class: "tabs", "aria-label": t("console.title") });
-    const links = [["#competitions", "console.nav.competitions"], ["#review", "console.nav.review"],
-      ["#results", "console.nav.results"], ["#certificates", "console.nav.certificates"]];
-    nav.append(...links.map(([href, key]) => el("a", { href, i18n: key, "data-route": href.slice(1) })));
-    view.before(nav);
-    const route = async () => {
-      const [name, arg] = (location.hash.slice(1) || "competitions").split("/");
-      for (const a of nav.querySelectorAll("a")) {
-        if (a.dataset.route === name || (name === "competition" && a.dataset.route === "competitions")) a.setAttribute("aria-current", "page");
-        else a.removeAttribute("aria-current");
-      }
-      const ctx = { me, view, params: new URLSearchParams(arg && arg.includes("=") ? arg : "") };
-      try {
-        if (name === "competition" && arg) await competitionView(ctx, Number(arg));
-        else if (name === "review") await reviewView(ctx);
-        else if (name === "results") await resultsView(ctx);
-        else if (name === "certificates") await certificatesView(ctx);
-        else await competitionsView(ctx);
-      } catch (e) {
-        view.replaceChildren(problemBox(e)); // e.g. signed out in another tab: the refusal says so
-      }
-    };
-    window.addEventListener("hashchange", route);
-    onLangChange(route);
-    await route();
-  }
-  if (hasRole(me, ...JUDGING)) view.after(el("p", { class: "card note", i18n: "console.judging_later" }));
+  const nav = el("nav", { class: "tabs", "aria-label": t("console.title") });
+  const links = organizer ? [["#competitions", "console.nav.competitions"], ["#review", "console.nav.review"],
+    ["#results", "console.nav.results"], ["#certificates", "console.nav.certificates"], ["#judging", "console.nav.judging"]]
+    : [["#judging", "console.nav.judging"]];
+  nav.append(...links.map(([href, key]) => el("a", { href, i18n: key, "data-route": href.slice(1) })));
+  view.before(nav);
+  const route = async () => {
+    const [name, arg, sub] = (location.hash.slice(1) || (organizer ? "competitions" : "judging")).split("/");
+    for (const a of nav.querySelectorAll("a")) {
+      if (a.dataset.route === name || (name === "competition" && a.dataset.route === "competitions")) a.setAttribute("aria-current", "page");
+      else a.removeAttribute("aria-current");
+    }
+    const ctx = { me, view, params: new URLSearchParams(arg && arg.includes("=") ? arg : "") };
+    try {
+      if (name !== "judging") leaveJudging();
+      if (name === "judging" || !organizer) await judgingView(ctx, arg, sub);
+      else if (name === "competition" && arg) await competitionView(ctx, Number(arg));
+      else if (name === "review") await reviewView(ctx);
+      else if (name === "results") await resultsView(ctx);
+      else if (name === "certificates") await certificatesView(ctx);
+      else await competitionsView(ctx);
+    } catch (e) {
+      view.replaceChildren(problemBox(e)); // e.g. signed out in another tab: the refusal says so
+    }
+  };
+  window.addEventListener("hashchange", route);
+  onLangChange(route);
+  await route();
 }
 
 main();

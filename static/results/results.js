@@ -1,11 +1,11 @@
 /**
- * Public results announcements (/results/): without parameters, a form for the competition number (and,
- * for signed-in staff, the competitions whose results are published); with ?competition=ID the events
+ * Public results announcements (/results/): without parameters, a form for the competition number and
+ * the competitions whose results are published (GET /api/public/competitions, for anyone); with ?competition=ID the events
  * whose results are published; with &event=ID that event's announcement table (名次, 选手/队名, 学校,
  * 总分, 奖项, 指导教师) and its publication time in China time.
  */
 
-import { addMessages, api, currentUser, el, fmtDateTime, onLangChange, problemBox, startPage, t, table, word } from "/common/common.js";
+import { addMessages, api, el, fmtDateTime, onLangChange, problemBox, startPage, t, table, word } from "/common/common.js";
 
 addMessages({
   "zh-CN": {
@@ -71,14 +71,11 @@ async function pickView() {
     el("p", { class: "note", i18n: "pub.hint" }), el("div", {}, el("button", { type: "submit", i18n: "pub.go" })));
   const card = el("section", { class: "card" }, el("h2", { i18n: "pub.pick" }), form);
   view.replaceChildren(card);
-  // staff who are signed in also see the list (the public API has no list of competitions yet)
-  const me = await currentUser().catch(() => null);
-  if (!me) return;
-  const list = await api("/api/competitions").catch(() => []);
-  const done = list.filter((c) => c.status === "results_published" || c.status === "archived");
-  if (done.length) {
-    card.append(el("h3", { i18n: "pub.published_list" }), el("ul", {}, done.map((c) =>
-      el("li", {}, el("a", { href: `/results/?competition=${c.id}`, text: c.name })))));
+  const list = await api("/api/public/competitions").catch(() => []); // public: competitions with published results
+  if (list.length) {
+    card.append(el("h3", { i18n: "pub.published_list" }), el("ul", { class: "records", id: "pub-competitions" }, list.map((c) =>
+      el("li", { class: "record" }, el("a", { class: "record-title", href: `/results/?competition=${c.competition_id}`, text: c.name }),
+        el("p", { class: "note", text: `${heading(c)} · ${t("pub.organizers", { names: c.organizers.join("、") })} · ${t("pub.published_at", { at: fmtDateTime(c.last_published_at, { zone: true }) })}` })))));
   }
 }
 

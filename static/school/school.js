@@ -7,12 +7,14 @@
 import { addMessages, api, busy, download, el, grantsOf, onLangChange, pager, showProblem, startPage, t, table, fmtDate } from "/common/common.js";
 import { sheetImport } from "/common/sheet-import.js";
 import { mountEntries } from "/school/entries.js";
+import { mountAppeals } from "/school/appeals.js";
 
 addMessages({
   "zh-CN": {
     "school.title": "院校报名",
     "school.nav.students": "学生名册",
     "school.nav.entries": "竞赛报名",
+    "school.nav.appeals": "成绩申诉",
     "school.pick": "学校",
     "school.students": "学生名册",
     "school.search_label": "姓名或身份证号",
@@ -34,6 +36,7 @@ addMessages({
     "school.title": "School registration",
     "school.nav.students": "Students",
     "school.nav.entries": "Entries",
+    "school.nav.appeals": "Appeals",
     "school.pick": "School",
     "school.students": "Student roster",
     "school.search_label": "Name or ID number",
@@ -120,15 +123,15 @@ function mountStudents(section) {
 }
 
 function showTab() {
-  const tab = location.hash === "#entries" ? "entries" : "students";
-  document.getElementById("students").hidden = tab !== "students";
-  document.getElementById("entries").hidden = tab !== "entries";
+  const tab = ["#entries", "#appeals"].includes(location.hash) ? location.hash.slice(1) : "students";
+  for (const name of ["students", "entries", "appeals"]) document.getElementById(name).hidden = tab !== name;
 }
 
 async function main() {
   const me = await startPage({
     title: "school.title",
-    nav: [["/school/#students", "school.nav.students"], ["/school/#entries", "school.nav.entries"]],
+    nav: [["/school/#students", "school.nav.students"], ["/school/#entries", "school.nav.entries"],
+      ["/school/#appeals", "school.nav.appeals"]],
     roles: ["school_coordinator"],
   });
   if (!me) return;
@@ -136,12 +139,14 @@ async function main() {
   const picker = document.getElementById("school-picker");
   const reloadStudents = mountStudents(document.getElementById("students"));
   const entries = mountEntries(document.getElementById("entries"), state);
+  const appeals = mountAppeals(document.getElementById("appeals"), state);
   const choose = (grant) => {
     state.schoolId = grant.organization_id;
     state.schoolName = grant.organization_name;
     state.offset = 0;
     reloadStudents();
     entries.reload();
+    appeals.reload();
   };
   if (schools.length > 1) {
     const select = el("select", { id: "school-select" },

@@ -9,6 +9,12 @@ outside the app (not this server's origin, ``data:`` or ``blob:``) fails it.
 Without Chromium or Playwright the tests are skipped with the reason, except in CI (``CI`` set), where
 that is a failure. Screenshots go to ``tests/browser/artifacts/`` (``JINENG_BROWSER_ARTIFACTS``
 overrides); that folder is not tracked.
+
+``pg_server`` is the same service on PostgreSQL, in a fresh database created for the session (and
+dropped after it) on the server that ``JINENG_TEST_POSTGRES_URL`` or a PostgreSQL ``JINENG_DATABASE_URL``
+names (dev.py's PostgreSQL pass sets the latter); without either the journeys that ask for it skip with
+the reason. ``make_session(server)`` opens further contexts (several judges' tablets, the console) with
+the same checks as ``session``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,14 +99,13 @@ def _require_browser():
     return sync_playwright
 
 
-@pytest.fixture(scope="session")
-def server():
-    _require_browser()  # no server to start when there is no browser to drive it
+def _serve(database_url: str, name: str):
+    """Start ``jineng serve --demo-if-empty`` on ``database_url``; yields the Server, stops it after."""
     tmp = Path(tempfile.mkdtemp(prefix="jineng-browser-"))
     port = _free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = ARTIFACTS / "server.log"
-    env = {**os.environ, "JINENG_DATABASE_URL": f"sqlite:///{tmp}/browser.sqlite", "JINENG_VAR_DIR": str(tmp),
+    log = ARTIFACTS / f"{name}.log"
+    env = {**os.environ, "JINENG_DATABASE_URL": database_url, "JINENG_VAR_DIR": str(tmp),
            "JINENG_KEYS_DIR": str(tmp / "keys"), "JINENG_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     env.setdefault("JINENG_PASSWORD_PROFILE", "test")
     with open(log, "wb") as out:
@@ -107,7 +113,7 @@ def server():
                                 stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"the server exited ({proc.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
@@ -117,7 +123,7 @@ def server():
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer within 120 s:\n{log.read_text(errors='replace')[-3000:]}")
+                pytest.fail(f"the server did not answer within 180 s:\n{log.read_text(errors='replace')[-3000:]}")
             time.sleep(0.3)
         yield Server(url=url, log=log)
     finally:
@@ -127,6 +133,53 @@ def server():
         except subprocess.TimeoutExpired:
             proc.kill()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server():
+    _require_browser()  # no server to start when there is no browser to drive it
+    tmp = Path(tempfile.mkdtemp(prefix="jineng-browser-db-"))
+    try:
+        yield from _serve(f"sqlite:///{tmp}/browser.sqlite", "server")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _postgres_admin_url() -> str | None:
+    for url in (os.environ.get("JINENG_TEST_POSTGRES_URL"), os.environ.get("JINENG_DATABASE_URL")):
+        if url and url.startswith(("postgresql://", "postgres://")):
+            return url
+    return None
+
+
+def _pg_admin(url: str, sql: str) -> None:
+    """One statement on the PostgreSQL server of ``url`` (in a subprocess: no event loop of ours is touched)."""
+    code = ("import asyncio, asyncpg, sys\n"
+            "async def main():\n"
+            "    c = await asyncpg.connect(sys.argv[1], timeout=10)\n"
+            "    await c.execute(sys.argv[2])\n"
+            "    await c.close()\n"
+            "asyncio.run(main())\n")
+    subprocess.run([sys.executable, "-c", code, url, sql], check=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The service on PostgreSQL, in a database of its own (created here, dropped afterwards)."""
+    _require_browser()
+    admin = _postgres_admin_url()
+    if admin is None:
+        pytest.skip("no PostgreSQL for the browser journey: set JINENG_TEST_POSTGRES_URL "
+                    "(e.g. postgresql://postgres@127.0.0.1:5432/postgres) or a PostgreSQL JINENG_DATABASE_URL")
+    name = f"jineng_browser_{uuid.uuid4().hex[:10]}"
+    try:
+        _pg_admin(admin, f'CREATE DATABASE "{name}"')
+    except (subprocess.SubprocessError, OSError) as exc:
+        pytest.fail(f"could not create the PostgreSQL database {name} on {admin.split('@')[-1]}: {exc}")
+    try:
+        yield from _serve(admin.rsplit("/", 1)[0] + "/" + name, "server-postgresql")
+    finally:
+        _pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="module")
@@ -172,18 +225,34 @@ class Session:
 
 
 @pytest.fixture
-def session(chromium, server):
-    """A fresh context (own cookies and storage) that fails the test on any request outside the app."""
-    context = chromium.new_context(viewport=LAPTOP, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True)
-    context.set_default_timeout(15_000)
-    s = Session(server=server, context=context)
-    context.on("request", lambda request: s.requests.append(request.url))
+def make_session(chromium, request):
+    """make_session(on=server, viewport=LAPTOP): a fresh context (own cookies and storage); every context made
+    fails the test on any request outside its app or an uncaught error in its pages."""
+    made: list[Session] = []
+
+    def make(on: Server | None = None, viewport: dict | None = None) -> Session:
+        context = chromium.new_context(viewport=viewport or LAPTOP, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                       accept_downloads=True)
+        context.set_default_timeout(15_000)
+        s = Session(server=on or request.getfixturevalue("server"), context=context)
+        context.on("request", lambda request: s.requests.append(request.url))
+        made.append(s)
+        return s
+
     try:
-        yield s
+        yield make
     finally:
-        context.close()
-    assert not s.outside(), f"requests outside the app: {s.outside()}"
-    assert not s.errors, f"uncaught errors in the page: {s.errors}"
+        for s in made:
+            s.context.close()
+    for s in made:
+        assert not s.outside(), f"requests outside the app: {s.outside()}"
+        assert not s.errors, f"uncaught errors in the page: {s.errors}"
+
+
+@pytest.fixture
+def session(make_session):
+    """A fresh context (own cookies and storage) that fails the test on any request outside the app."""
+    return make_session()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""No page asks for anything outside the app: every page, signed in where it needs it, is opened at phone
+"""No page asks for anything outside the app: every page (the demo's judged event 13 on the console, the
+judge tablet and the scoreboard too), signed in where it needs it, is opened at phone
 size (and must fit its width) and every request the browser makes is checked (the `session` fixture fails the test on any outside URL; it does so
 for every other journey too). The page files themselves name no outside URL."""
 
@@ -10,10 +11,13 @@ from pathlib import Path
 from tests.browser.conftest import PHONE, ROOT
 
 PAGES = {
-    None: ["/", "/verify/", "/results/", "/results/?competition=3", "/results/?competition=3&event=11"],
-    "school-01": ["/school/", "/school/#entries"],
+    None: ["/", "/verify/", "/results/", "/results/?competition=3", "/results/?competition=3&event=11", "/scoreboard/",
+           "/scoreboard/?event=13", "/scoreboard/?event=13&screen=big"],
+    "school-01": ["/school/", "/school/#entries", "/school/#appeals"],
     "jn-edu": ["/console/#competitions", "/console/#competition/2", "/console/#review", "/console/#results",
-               "/console/#certificates"],
+               "/console/#certificates", "/console/#judging", "/console/#judging/13/setup", "/console/#judging/13/draw"],
+    "chief-judge": ["/console/#judging/13/tablets", "/console/#judging/13/marking", "/console/#judging/13/closing"],
+    "judge-2": ["/judge/"],
     "graduate": ["/graduate/"],
 }
 
@@ -26,7 +30,7 @@ def test_every_page_stays_inside_the_app(session, server, shot):
             page.goto(server.url + path)
             if user and page.locator("#signin-form").count():
                 session.sign_in(page, user)
-            page.wait_for_selector(".site h1")
+            page.wait_for_selector(".site h1", state="attached")  # the big screen hides the header
             page.wait_for_load_state("networkidle")
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{path} ({user}) is {overflow}px wider than the phone's screen"
