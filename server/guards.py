@@ -32,7 +32,10 @@ def for_connection(connection: ASGIConnection, error: DomainError) -> Exception:
     return error
 
 
-def require_authenticated(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+# Guards are coroutines: Litestar runs a plain-function guard in a worker thread (``sync_to_thread``), a
+# thread hand-off on every request for a check of a few attribute reads.
+
+async def require_authenticated(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """App-wide guard: private by default."""
     if is_public(connection, handler):
         return
@@ -43,7 +46,7 @@ def require_authenticated(connection: ASGIConnection, handler: BaseRouteHandler)
 def requires_role(*roles: str):
     """Guard factory: the principal holds one of ``roles`` somewhere (scope is checked in services)."""
 
-    def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
         if not isinstance(user, Principal):
             raise Unauthenticated("Sign in or send a bearer token.")
