@@ -196,12 +196,12 @@ class VerifyController(Controller):
     opt = {"public": True}
     request_max_body_size = PUBLIC_BODY_LIMIT
 
-    @get("/", opt={"public": True, "problems": (400,)})
+    @get("/", opt={"public": True, "problems": (400, 422)})
     async def verify_get(self, qr: FromQuery[str]) -> VerifyOut:
         """The verdict for a QR text: signed facts, key, live status. Bad input gives a state, not an error."""
         return await verification.verify_text(qr)
 
-    @post("/", status_code=200, opt={"public": True, "problems": (400,)})
+    @post("/", status_code=200, opt={"public": True, "problems": (400, 422)})
     async def verify_post(self, data: JSONBody[VerifyIn]) -> VerifyOut:
         """Same as GET, with the QR text in a JSON body."""
         return await verification.verify_text(data.qr)
