@@ -12,8 +12,10 @@ from typing import Any, Sequence
 
 from piccolo.table import Table
 
-# both engines bind at most 32,766 parameters per statement (SQLite ≥ 3.32, PostgreSQL's 32,767)
-MAX_PARAMETERS = 30_000
+# both engines bind at most 32,766 parameters per statement (SQLite ≥ 3.32, PostgreSQL's 32,767); a
+# statement is built on the event loop (Piccolo compiles its parameters in Python), so each is kept to a
+# few thousand values and the loop serves other requests between them
+MAX_PARAMETERS = 6_000
 
 
 async def bulk_insert(table: type[Table], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,

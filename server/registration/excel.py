@@ -34,7 +34,7 @@ from server.registration.tables import Entry, EntryMember
 from server.registration.templates import check_template_event, entry_columns
 from server.spreadsheets import (
     ErrorList,
-    read_sheet,
+    read_sheet_async,
     resident_id_cell,
     write_csv,
     write_xlsx,
@@ -78,7 +78,7 @@ async def import_entries(principal: Principal, event_id: int, school_id: int | N
     check_event_takes_drafts(event)
     check_template_event(content, event)
     columns = entry_columns(event)
-    sheet = read_sheet(content, columns, what="entry file")
+    sheet = await read_sheet_async(content, columns, what="entry file")
     errors = ErrorList(sheet, columns)
     max_members, max_coaches = event["max_members"] or 1, event["max_coaches"] or 0
     min_members = event["min_members"] or 1
