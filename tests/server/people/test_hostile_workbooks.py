@@ -91,3 +91,20 @@ async def test_the_event_loop_serves_others_while_a_workbook_is_read(client, wor
     await asyncio.gather(upload_it(), meanwhile())
     assert finished == ["health 200"] * 3 + ["parsed", "upload 200"], finished
     assert await Person.count().where(Person.name.like("学生%")) == 9  # dry run: the world's people only
+
+
+async def test_a_certificate_batch_spreadsheet_is_read_by_the_worker_too(client, world, tmp_path):
+    """Passes spreadsheets (issuing, read from a thread) go through the same bounded worker: the
+    2,000,000-cell file is refused before openpyxl sees it, instead of growing a thread by hundreds of MB."""
+    from certificates import KeyStore
+    from server.issuing.keyring import use_keystore
+
+    store = KeyStore(tmp_path / "keys")
+    store.generate()
+    use_keystore(store)
+    try:
+        r = await client.post(f"/api/certificates/batches/spreadsheet?issuer_id={world.orgs['hrss']}&dry_run=true",
+                              headers=await token_for(client, "organizer"), files=upload(hostile.million_cells()))
+    finally:
+        use_keystore(None)
+    assert r.status_code == 413 and r.json()["code"] == "sheet_too_many_cells", r.text
