@@ -47,6 +47,8 @@ addMessages({
     "jm.name_marker": "指定",
     "jm.marker": "指定裁判",
     "jm.named": "已指定 {name}。",
+    "jm.resolved": "已解决：最终分 {mark}（{why}）",
+    "jm.within": "在允许误差内",
   },
   en: {
     "jm.progress": "Marking progress",
@@ -83,11 +85,17 @@ addMessages({
     "jm.name_marker": "Name",
     "jm.marker": "Marker",
     "jm.named": "{name} named.",
+    "jm.resolved": "resolved: mark {mark} ({why})",
+    "jm.within": "within tolerance",
   },
 });
 
 export function ticketTodo(tk) {
-  if (tk.status !== "open") return tk.resolution;
+  if (tk.status !== "open") { // "ok: mark 3.33 (within tolerance)" — the server's record of how it closed
+    const m = getLang() === "en" ? null : tk.resolution.match(/^(\w+): mark (\S+) \((.*)\)$/);
+    if (!m) return tk.resolution;
+    return t("jm.resolved", { mark: m[2], why: m[3] === "within tolerance" ? t("jm.within") : m[3] });
+  }
   return getLang() === "en" && tk.what_to_do ? tk.what_to_do : t(`jm.todo.${tk.kind}`, { round: tk.round });
 }
 

@@ -65,6 +65,18 @@ class JudgedEvent:
         assert r.status_code == 200, r.text
         return r.json()
 
+    def mark_all(self, values: dict[str, tuple]) -> None:
+        """Every cell: values[code] = (judge 1's, judge 2's, judge 3's A1 mark, judge 1's A2 mark)."""
+        for code, (a, b, c, measured) in values.items():
+            for n, value in ((1, a), (2, b), (3, c)):
+                self.mark(self.judge(n), code, "A1", value)
+            self.mark(self.judge(1), code, "A2", measured)
+
+    def sign_off_all(self) -> None:
+        for username in self.judges:
+            r = self.client(username).post(f"{self.base}/signoff/A")
+            assert r.status_code == 204, r.text
+
     def pairing_code(self, username: str) -> str:
         r = self.client("chief-judge").post(f"{self.base}/pairings", json={"user_id": self.judges[username]})
         assert r.status_code == 201, r.text
@@ -76,8 +88,10 @@ def _ok(r: httpx.Response, status: int = 200) -> dict:
     return r.json() if r.content else {}
 
 
-def judged_event(server: Server, tag: str, *, open_marking: bool = True, settings: dict | None = None) -> JudgedEvent:
-    """A new judged event; `tag` names the journey (its judges are tag-j1, tag-j2, tag-j3)."""
+def judged_event(server: Server, tag: str, *, open_marking: bool = True, settings: dict | None = None,
+                 running: bool = False) -> JudgedEvent:
+    """A new judged event; `tag` names the journey (its judges are tag-j1, tag-j2, tag-j3). `running`: the
+    competition moves on to running once the entries are approved (results are computed while it runs)."""
     org = server.client("jn-edu")
     authority = _ok(org.get("/api/auth/me"))["grants"][0]["organization_id"]
     suffix = uuid.uuid4().hex[:6]
@@ -110,6 +124,9 @@ def judged_event(server: Server, tag: str, *, open_marking: bool = True, setting
             raise AssertionError(f"no student of {school} could enter")
     for entry in entries:
         _ok(org.post(f"/api/review/{entry}/approve", json={}))
+    if running:
+        for status in ("registration_closed", "running"):
+            _ok(org.post(f"/api/competitions/{competition}/transitions", json={"to": status}))
     judges = {}
     for n in (1, 2, 3):
         username = f"{tag}-j{n}-{suffix}"

@@ -123,3 +123,16 @@ def test_a_breach_is_ticketed_re_marked_and_locked(make_session, server, shot):
     sp.wait_for_selector("#appeals td >> text=驳回")
     assert "维持原评分" in sp.locator("#appeals table").inner_text()
     shot(sp, "school-appeal-ruled")
+
+    # unlocking takes two people: the chief judge asks, the supervisor approves
+    assert "已解决：最终分 3.33（在允许误差内）" in chief.locator("#jm-tickets").inner_text()
+    chief.fill("#jm-unlock-reason", "复核发现模块A记录需更正")
+    chief.click("#jm-unlock-ask")
+    chief.wait_for_selector("#jm-unlocks .notice >> text=解锁申请已提交，等待监督批准。")
+    su.click(f"a[href='#judging/{j.event}/marking']")
+    su.click("#jm-unlocks button[data-unlock]")
+    su.fill("dialog textarea[name=reason]", "同意解锁，更正后重新锁定")
+    confirm(su)
+    su.wait_for_selector("#jm-unlocks .notice >> text=已批准解锁。")
+    chief.wait_for_selector("#jd-status >> text=评分中")  # the console hears it live
+    chief.wait_for_selector("#jm-unlocks td >> text=已批准")
