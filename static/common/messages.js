@@ -14,6 +14,7 @@ const PAIRS = {
   "app.saved": ["已保存。", "Saved."],
   "app.china_time": ["北京时间", "China time"],
   "app.none": ["无", "none"],
+  "app.colon": ["：", ": "],
   "app.yes": ["是", "yes"],
   "app.no": ["否", "no"],
   "app.all": ["全部", "All"],

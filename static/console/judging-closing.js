@@ -238,7 +238,7 @@ export async function closingSection(j, box) {
     const info = j.info;
     const done = info.decrypted_layers.length;
     layersBox.replaceChildren(...[el("ol", { class: "layers" }, info.layers.map((layer, i) => el("li", { "data-layer": layer, "data-state": i < done ? "open" : "sealed" },
-      `${t(`layer.${layer}`)}：`, el("strong", { text: t(i < done ? "jc.layer_done" : "jc.layer_todo") })))),
+      `${t(`layer.${layer}`)}${t("app.colon")}`, el("strong", { text: t(i < done ? "jc.layer_done" : "jc.layer_todo") })))),
     info.status === "decrypted" ? el("p", { class: "notice", i18n: "jc.decrypted" }) : null,
     !["locked", "decrypted"].includes(info.status) ? el("p", { class: "note", i18n: "jc.decrypt_wait" }) : null].filter(Boolean));
     decryptTools.hidden = info.status !== "locked";

@@ -13,8 +13,7 @@ addMessages({
   "zh-CN": {
     "sheet.codes": "编码",
     "sheet.progress": "已评 {done}/{cells}",
-    "sheet.total": "合计",
-    "sheet.total_note": "本表已评分数之和",
+    "sheet.total_label": "合计（本表已评分数之和）",
     "sheet.judgement_hint": "评价分：0 低于行业标准 · 1 达到 · 2 部分超出 · 3 优秀",
     "sheet.score_n": "{aspect}：{n} 分",
     "sheet.range": "范围 {min}–{max}，最多 {places} 位小数",
@@ -43,8 +42,7 @@ addMessages({
   en: {
     "sheet.codes": "Codes",
     "sheet.progress": "{done}/{cells} marked",
-    "sheet.total": "Total",
-    "sheet.total_note": "sum of this sheet's marks",
+    "sheet.total_label": "Total (sum of this sheet's marks)",
     "sheet.judgement_hint": "Judgement: 0 below industry standard · 1 meets · 2 exceeds in respects · 3 excellent",
     "sheet.score_n": "{aspect}: {n}",
     "sheet.range": "Range {min}–{max}, up to {places} decimals",
@@ -106,7 +104,7 @@ export function cellState(code, cell, outbox) {
 
 function ticketText(ticket, aspectName) {
   const text = getLang() === "en" && ticket.what_to_do ? ticket.what_to_do : t(`sheet.ticket.${ticket.kind}`, { round: ticket.round });
-  return `${ticket.code} · ${aspectName}：${text}`;
+  return `${ticket.code} · ${aspectName}${t("app.colon")}${text}`;
 }
 
 function stateLine(s) {
@@ -228,7 +226,7 @@ export function sheetView(ctx) {
   const sm = summaries.get(row.code);
   const entry = el("section", { class: "entry", "aria-labelledby": "code-title", "data-code": row.code },
     el("div", { class: "spread" }, el("h3", { id: "code-title", class: "mono", text: row.code }),
-      el("p", { class: "row-total" }, el("span", { class: "muted", text: `${t("sheet.total")}（${t("sheet.total_note")}）` }),
+      el("p", { class: "row-total" }, el("span", { class: "muted", i18n: "sheet.total_label" }),
         el("strong", { id: "row-total", text: sm.total }))));
   for (const tk of sm.tickets) entry.append(el("p", { class: "ticket-note", text: ticketText(tk, aspects.get(tk.aspect)?.name || tk.aspect) }));
   for (const cell of row.cells) {

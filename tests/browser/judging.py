@@ -89,9 +89,10 @@ def _ok(r: httpx.Response, status: int = 200) -> dict:
 
 
 def judged_event(server: Server, tag: str, *, open_marking: bool = True, settings: dict | None = None,
-                 running: bool = False) -> JudgedEvent:
+                 running: bool = False, staffed: bool = True) -> JudgedEvent:
     """A new judged event; `tag` names the journey (its judges are tag-j1, tag-j2, tag-j3). `running`: the
-    competition moves on to running once the entries are approved (results are computed while it runs)."""
+    competition moves on to running once the entries are approved (results are computed while it runs).
+    `staffed=False` stops before the pool: the journey sets up judging itself."""
     org = server.client("jn-edu")
     authority = _ok(org.get("/api/auth/me"))["grants"][0]["organization_id"]
     suffix = uuid.uuid4().hex[:6]
@@ -136,6 +137,8 @@ def judged_event(server: Server, tag: str, *, open_marking: bool = True, setting
     users = {u["username"]: u["id"] for u in _ok(org.get("/api/users"))}
     j = JudgedEvent(server, competition, event, entries, judges, names, schools)
     base = j.base
+    if not staffed:
+        return j
     if settings:
         _ok(org.patch(f"{base}/settings", json=settings))
     for username in judges:
