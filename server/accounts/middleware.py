@@ -67,12 +67,14 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=None, auth=None)
 
 
-def session_response(user: MeOut, token: str, csrf: str, expires: datetime, mode: str) -> Response[LoginOut]:
+def session_response(user: MeOut, token: str, csrf: str, expires: datetime, mode: str, *,
+                     body: type = LoginOut, **extra) -> Response:
     """A new session as the answer to a sign-in: the bearer token in the body, or an HttpOnly,
-    SameSite=Strict session cookie plus the CSRF token to echo in ``X-CSRF-Token``."""
+    SameSite=Strict session cookie plus the CSRF token to echo in ``X-CSRF-Token``. ``body`` is the
+    answer's struct (LoginOut's fields, plus ``extra``: a paired tablet is told its event)."""
     if mode == "token":
-        return Response(LoginOut(user=user, expires_at=expires, token=token))
+        return Response(body(user=user, expires_at=expires, token=token, **extra))
     settings = get_settings()
     cookie = Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="strict",
                     secure=settings.cookie_secure, path="/", max_age=settings.session_hours * 3600)
-    return Response(LoginOut(user=user, expires_at=expires, csrf_token=csrf), cookies=[cookie])
+    return Response(body(user=user, expires_at=expires, csrf_token=csrf, **extra), cookies=[cookie])

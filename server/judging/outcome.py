@@ -11,6 +11,7 @@ the last decryption step, reads marks keyed by entry.
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import msgspec
 
@@ -18,7 +19,7 @@ import scoring
 from server.errors import Conflict
 from server.judging.context import Context
 from server.judging.panels import current_marks
-from server.judging.schemas import AnalyticsOut, StandingOut
+from server.judging.schemas import AnalyticsOut, JudgeStatOut, StandingOut, WhatIfChangeOut, WhatIfOut
 from server.judging.tables import Code, JudgingEvent
 
 
@@ -70,12 +71,26 @@ async def analytics(ctx: Context) -> AnalyticsOut:
     sheet = await marks_sheet(ctx)
     result = compute(ctx, sheet)
     stats = scoring.judge_analytics(result)
-    what_ifs = {}
+    what_ifs = []
     for judge in sheet.judges or []:
-        change = scoring.what_if(ctx.scheme().scheme, sheet.marks, sheet.entries, judge=judge.id,
-                                 judges=sheet.judges, event=sheet.event)
-        what_ifs[judge.id] = msgspec.to_builtins(change)
-    return AnalyticsOut(judges=msgspec.to_builtins(stats), what_if=what_ifs)
+        w = scoring.what_if(ctx.scheme().scheme, sheet.marks, sheet.entries, judge=judge.id, judges=sheet.judges,
+                            event=sheet.event)
+        what_ifs.append(WhatIfOut(w.judge, w.replaced_marks, [WhatIfChangeOut(
+            c.entry, _decimal(c.total_before), _decimal(c.total_after), c.rank_before, c.rank_after, c.award_before,
+            c.award_after) for c in w.changes]))
+    return AnalyticsOut(
+        judges=[JudgeStatOut(s.judge, s.panels, _decimal(s.mean_deviation), _decimal(s.mean_abs_deviation),
+                             s.breaches, _decimal(s.breach_rate), s.tendency) for s in stats.judges],
+        threshold=str(stats.threshold), method=stats.method, what_if=what_ifs)
+
+
+def _decimal(value) -> str | None:
+    """An exact value as decimal digits (a non-terminating fraction to six places, as scoring shows them)."""
+    if value is None:
+        return None
+    if isinstance(value, Fraction):
+        return str((Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.000001")))
+    return str(value)
 
 
 async def decrypted(event_id: int) -> bool:

@@ -15,7 +15,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from server.accounts.middleware import session_response
-from server.accounts.schemas import LoginOut
 from server.accounts.services import me
 from server.judging import (
     appeals,
@@ -50,6 +49,7 @@ from server.judging.schemas import (
     LockIn,
     MarkBatchIn,
     MarkBatchOut,
+    PairedOut,
     PairIn,
     PairingIn,
     PairingOut,
@@ -320,11 +320,12 @@ class JudgingController(Controller):
 
 
 @post("/api/judging/pair", opt={"public": True}, status_code=200, tags=["judging"])
-async def pair_tablet(data: JSONBody[PairIn]) -> Response[LoginOut]:
-    """Trade a pairing code for the judge's session (cookie with CSRF token, or a bearer token)."""
+async def pair_tablet(data: JSONBody[PairIn]) -> Response[PairedOut]:
+    """Trade a pairing code for the judge's session (cookie with CSRF token, or a bearer token) and the
+    event the tablet was paired for."""
     event_id, user_id, token, csrf, expires = await pairing.redeem(data.code, "bearer" if data.mode == "token"
                                                                    else "cookie")
-    return session_response(await me(user_id), token, csrf, expires, data.mode)
+    return session_response(await me(user_id), token, csrf, expires, data.mode, body=PairedOut, event_id=event_id)
 
 
 @get("/P/{code:str}", opt={"public": True}, include_in_schema=False)

@@ -4,9 +4,11 @@ before decryption: sheets, tickets, progress and provisional standings speak in 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
+
+from server.accounts.schemas import MeOut
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 Reason = Annotated[str, msgspec.Meta(min_length=2, max_length=1000)]
@@ -332,11 +334,43 @@ class PublicAppealOut(msgspec.Struct):
     entry_id: int | None  # only once the results are published
 
 
+class JudgeStatOut(msgspec.Struct):
+    """One judge against the panels they sat on (scoring.judge_analytics): deviations as decimals."""
+
+    judge: str
+    panels: int
+    mean_deviation: str
+    mean_abs_deviation: str
+    breaches: int
+    breach_rate: str
+    tendency: str  # lenient | severe | neutral
+
+
+class WhatIfChangeOut(msgspec.Struct):
+    code: str
+    total_before: str | None
+    total_after: str | None
+    rank_before: int | None
+    rank_after: int | None
+    award_before: str | None
+    award_after: str | None
+
+
+class WhatIfOut(msgspec.Struct):
+    """The event recomputed with a judge's marks replaced by the mean of the rest of each panel."""
+
+    judge: str
+    replaced_marks: int
+    changes: list[WhatIfChangeOut]
+
+
 class AnalyticsOut(msgspec.Struct):
     """scoring/'s judge analytics (leniency and spread per judge) and what-if results without each judge."""
 
-    judges: dict[str, Any]
-    what_if: dict[str, Any]
+    judges: list[JudgeStatOut]
+    threshold: str
+    method: str
+    what_if: list[WhatIfOut]
 
 
 class PairingIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -350,6 +384,16 @@ class PairingOut(msgspec.Struct):
     expires_at: datetime
     url: str  # what the QR says
     qr_png: str  # the QR as a base64 PNG
+
+
+class PairedOut(msgspec.Struct, kw_only=True):
+    """A paired tablet's session (the same fields as a sign-in) and the event it was paired for."""
+
+    user: MeOut
+    expires_at: datetime
+    event_id: int
+    token: str | None = None  # mode "token"
+    csrf_token: str | None = None  # mode "cookie": echo in X-CSRF-Token
 
 
 class PairIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -130,6 +130,7 @@ async def test_a_tablet_pairs_once_with_the_chief_judges_code(client, world):
     assert link.status_code == 302 and link.headers["location"].startswith("/judge/?pair=")
     paired = await client.post("/api/judging/pair", json={"code": body["code"].lower(), "mode": "token"})
     assert paired.status_code == 200 and paired.json()["user"]["username"] == "j2", paired.text
+    assert paired.json()["event_id"] == j.event
     sheets = await client.get(f"{j.base}/sheets", headers={"Authorization": f"Bearer {paired.json()['token']}"})
     assert sheets.status_code == 200
     again = await client.post("/api/judging/pair", json={"code": body["code"], "mode": "token"})

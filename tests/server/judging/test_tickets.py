@@ -116,3 +116,15 @@ async def test_decryption_needs_two_people(client, world):
     assert by_sup.status_code == 403
     opened = await client.post(f"{j.base}/decryption/open", headers=j.tokens["enc"], json={"passphrase": PASSPHRASE})
     assert opened.status_code == 200 and opened.json()["remaining"] == ["draw_number"], opened.text
+
+
+async def test_judge_analytics_for_the_chief_judge(client, world):
+    j = await _ready(client, world)
+    await _mark_everything(client, j)
+    r = await client.get(f"{j.base}/analytics", headers=j.tokens["chief"])
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert {s["judge"] for s in body["judges"]} == {str(j.users[n]) for n in ("j1", "j2", "j3", "j4", "j5")}
+    assert all(s["tendency"] in ("lenient", "severe", "neutral") for s in body["judges"])
+    assert len(body["what_if"]) == 5 and all("code" in c for w in body["what_if"] for c in w["changes"])
+    assert (await client.get(f"{j.base}/analytics", headers=j.tokens["j2"])).status_code == 403
