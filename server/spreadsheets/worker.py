@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import multiprocessing
 import os
 import signal
@@ -58,8 +59,14 @@ def memory_limit() -> int:
     return _setting("JINENG_SHEET_MEMORY_MB", DEFAULT_MEMORY_MB) * 1024 * 1024
 
 
-def time_limit() -> int:
-    return _setting("JINENG_SHEET_SECONDS", DEFAULT_SECONDS)
+def time_limit() -> float:
+    """Wall seconds a reading process may take (a fraction is allowed; the CPU limit is the whole seconds
+    above it)."""
+    try:
+        seconds = float(os.environ.get("JINENG_SHEET_SECONDS", DEFAULT_SECONDS))
+    except ValueError:
+        return DEFAULT_SECONDS
+    return seconds if 0.01 <= seconds < 86400 else DEFAULT_SECONDS
 
 
 # --- in the child ------------------------------------------------------------------------------------
@@ -69,7 +76,7 @@ def _address_space() -> int:
         return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def _limit_self(memory: int, seconds: int) -> None:
+def _limit_self(memory: int, seconds: float) -> None:
     try:
         os.nice(10)  # the server's event loop comes first on a busy machine
     except OSError:
@@ -79,7 +86,8 @@ def _limit_self(memory: int, seconds: int) -> None:
     try:
         ceiling = _address_space() + memory
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+        cpu = math.ceil(seconds)
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     except (OSError, ValueError):
         pass
 
@@ -89,7 +97,7 @@ def _as_dict(exc: DomainError) -> dict[str, Any]:
             "errors": exc.errors, "extra": exc.extra}
 
 
-def child_main(conn: Any, content: bytes, columns: list[Column], what: str, memory: int, seconds: int) -> None:
+def child_main(conn: Any, content: bytes, columns: list[Column], what: str, memory: int, seconds: float) -> None:
     _limit_self(memory, seconds)
     # openpyxl sizes every read-only sheet as it opens the workbook, and for a sheet without a <dimension>
     # (openpyxl's own write-only files, many generators) that parses the whole sheet once more; the reader
@@ -128,14 +136,14 @@ def start() -> None:
     _pool.submit(lambda: _ctx().Process(target=os.getpid).start()).result()
 
 
-def _refusal(kind: str, payload: Any, memory: int, seconds: int, exitcode: int | None) -> DomainError:
+def _refusal(kind: str, payload: Any, memory: int, seconds: float, exitcode: int | None) -> DomainError:
     if kind == "refused":
         error = DomainError(payload["detail"], code=payload["code"], field=payload["field"],
                             errors=payload["errors"], extra=payload["extra"])
         error.status, error.title = payload["status"], payload["title"]
         return error
     if kind == "timeout" or exitcode == -signal.SIGXCPU:
-        return too_large(f"Reading the workbook takes longer than {seconds} s, the limit for one upload. Delete "
+        return too_large(f"Reading the workbook takes longer than {seconds:g} s, the limit for one upload. Delete "
                          "the unused rows and columns or split the file.", seconds, "seconds", "workbook_time_limit")
     if kind == "unreadable":
         return UnsupportedFile(_UNREADABLE, field="file")
@@ -168,7 +176,7 @@ def _run(content: bytes, columns: Sequence[Column], what: str) -> Sheet:
         sender.close()
     kind, payload = "memory", None
     try:
-        if receiver.poll(seconds + 2):
+        if receiver.poll(seconds):
             try:
                 kind, payload = receiver.recv()
             except (EOFError, OSError):  # the child died without a word: a limit killed it
