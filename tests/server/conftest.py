@@ -66,6 +66,8 @@ async def client():
 
     Litestar's AsyncTestClient runs the lifespan in a separate portal thread and loop, which puts the
     asyncpg pool on the wrong loop; so the pool is opened here and httpx talks to the ASGI app directly.
+    It asks for English, so that assertions on a problem's `detail` read as the code's author wrote them;
+    tests of the Chinese default (tests/server/test_language.py) send their own Accept-Language.
     """
     from server.app import create_app
     from server.db import close_engine, prepare_engine
@@ -74,7 +76,8 @@ async def client():
     await prepare_engine()
     transport = httpx.ASGITransport(app=create_app(), client=("127.0.0.1", 40000))
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                     headers={"Accept-Language": "en"}) as c:
             yield c
     finally:
         await close_engine()
