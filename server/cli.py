@@ -23,6 +23,7 @@ import certificates.batch as certificates_batch
 import certificates.cli as certificates_cli
 import scoring.cli as scoring_cli
 import server  # noqa: F401,I001  (sets PICCOLO_CONF before anything touches Piccolo)
+import server.handlers  # noqa: F401,I001  (a transition run from a command meets the API's event handlers)
 from server.accounts.schemas import UserIn
 from server.accounts.services import create_user
 from server.audit.checkpoints import audit_dir, write_checkpoint

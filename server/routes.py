@@ -1,6 +1,7 @@
 """Every domain's controllers, in one list the app mounts, and every domain's in-transaction event
-handlers (``server.events.on``), registered by importing their modules here."""
+handlers (``server.events.on``), registered by importing ``server.handlers``."""
 
+import server.handlers  # noqa: F401  (registers every domain's event handlers)
 from server.accounts.routes import AuthController, UserController
 from server.audit.routes import AuditController
 from server.catalog.routes import ROUTES as CATALOG_ROUTES
@@ -10,9 +11,7 @@ from server.judging.routes import ROUTES as JUDGING_ROUTES
 from server.live.routes import ROUTES as LIVE_ROUTES
 from server.organizations.routes import OrganizationController
 from server.people.routes import PeopleController
-from server.registration import competition_handlers  # noqa: F401  (registers its handlers)
 from server.registration.routes import ROUTES as REGISTRATION_ROUTES
-from server.results import handlers as results_handlers  # noqa: F401  (registers its handlers)
 from server.results.routes import ROUTES as RESULTS_ROUTES
 
 ROUTE_HANDLERS = [

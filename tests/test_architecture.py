@@ -22,7 +22,7 @@ KERNEL = {
 DOMAINS = ["organizations", "catalog", "people", "accounts", "competitions", "registration", "judging", "results",
            "issuing", "live", "demo"]
 # the composition root: wires everything
-TOP = {"app", "routes", "cli", "__init__", "__main__"}
+TOP = {"app", "routes", "handlers", "cli", "__init__", "__main__"}
 
 
 def _modules() -> dict[str, Path]:
