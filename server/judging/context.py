@@ -126,7 +126,8 @@ async def roles_of(principal: Principal | None, competition_id: int) -> frozense
 
 async def event_row(event_id: int) -> dict:
     row = await Event.select(Event.all_columns(), Event.competition.level.as_alias("competition_level"),
-                             Event.competition.status.as_alias("competition_status")).where(
+                             Event.competition.status.as_alias("competition_status"),
+                             Event.competition.name.as_alias("competition_name")).where(
         Event.id == event_id).first()
     if row is None:
         raise NotFound(f"Event {event_id} does not exist.", code="event_not_found")

@@ -1,6 +1,7 @@
 """What the live channels say, and the one place that decides what a public viewer may learn.
 
-- ``scoreboard.<event>`` (public): a snapshot — marking progress per criterion, and standings: by code
+- ``scoreboard.<event>`` (public): a snapshot — the event's code and name and the competition's name (the
+  board's title), marking progress per criterion, and standings: by code
   only until the results are published, then names, schools and awards from the published results (never
   a code next to a name). Built once per worker per burst of changes (``server.live.hub``).
 - ``console.<event>`` (judging officials of the competition): each change as a small notice with its
@@ -39,6 +40,9 @@ class BoardLine(msgspec.Struct, omit_defaults=True):
 class Scoreboard(msgspec.Struct):
     what: str
     event_id: int
+    event_code: str  # public facts of the event (the board's title), never anything of an entry
+    event_name: str
+    competition_name: str
     seq: int
     status: str
     published: bool
@@ -84,7 +88,9 @@ async def scoreboard(event_id: int) -> Scoreboard:
                  for r in public.lines]
     elif status != "setup":
         lines = [BoardLine(rank=s.rank, total=s.total, code=s.code) for s in await standings(ctx)]
-    return Scoreboard("scoreboard", event_id, judging["version"], status, published, criteria, lines)
+    event = ctx.event
+    return Scoreboard("scoreboard", event_id, event["code"], event["name"], event["competition_name"],
+                      judging["version"], status, published, criteria, lines)
 
 
 async def scoreboard_message(event_id: int) -> bytes:

@@ -3,11 +3,12 @@
  * event number. With one: the board from GET /api/live/events/{id}/scoreboard at once, then every board
  * the public socket /live/events/{id}/scoreboard sends (after each burst of changes; pings answered;
  * {"what": "refetch_all"} or a lost socket → the GET again, every 15 s until the socket is back).
- * Before publication a line has a code, a rank and a total only; after it the school, the people and
+ * The board is titled with the event's code and name and the competition's name (public facts the board
+ * carries). Before publication a line has a code, a rank and a total only; after it the school, the people and
  * the award — what the server sends is what is shown, as text.
  */
 
-import { addMessages, api, el, fmtDateTime, problemBox, startPage, t, word } from "/common/common.js";
+import { addMessages, api, el, fmtDateTime, onLangChange, problemBox, startPage, t, word } from "/common/common.js";
 import { liveSocket } from "/common/live.js";
 
 addMessages({
@@ -80,12 +81,16 @@ function line(l) {
 
 function render() {
   if (!board) return;
+  document.title = [board.event_name, t("sb.title"), "Jineng"].filter(Boolean).join(" · ");
   const toggle = new URLSearchParams(location.search);
   if (big) toggle.delete("screen"); else toggle.set("screen", "big");
   const criteria = Object.entries(board.criteria || {});
   view.replaceChildren(
     el("div", { class: "board-head" },
-      el("h2", { id: "sb-title", text: t("sb.event", { id: board.event_id }) }),
+      el("hgroup", { class: "title" },
+        el("h2", { id: "sb-title", text: board.event_name ? [board.event_code, board.event_name].filter(Boolean).join(" ")
+          : t("sb.event", { id: board.event_id }) }),
+        board.competition_name ? el("p", { id: "sb-competition", text: board.competition_name }) : null),
       el("div", { class: "row" },
         el("span", { class: `badge ${board.status}`, id: "sb-status", text: word("jstatus", board.status) }),
         el("span", { class: "live-state", id: "sb-live", "data-state": liveState, text: t(`sb.live.${liveState}`) }),
@@ -111,6 +116,7 @@ async function main() {
   if (!eventId || !/^\d+$/.test(eventId)) { pickView(); return; }
   await refetch();
   if (!board) return;
+  onLangChange(render);
   let poll = null;
   liveSocket(`/live/events/${eventId}/scoreboard`, {
     onMessage: (msg) => {

@@ -1,8 +1,9 @@
-"""Journey (d): the public scoreboard on a phone and on the venue's big screen moves when marks are posted
-and, before publication, shows codes only — no entry id, no name, no school, neither on the page nor in
-what the socket sends. Then the ceremony runs on the console — the chief judge locks, the supervisor
-approves and the encryption officer opens each layer, the chief judge re-checks, the organizer computes
-the results from the marks and publishes them — and the same boards turn to names, schools and awards."""
+"""Journey (d): the public scoreboard on a phone and on the venue's big screen, titled with the event and the
+competition, moves when marks are posted and, before publication, shows codes only — no entry id, no name,
+no school, neither on the page nor in what the socket sends. Then the ceremony runs on the console — the
+chief judge locks, the supervisor approves and the encryption officer opens each layer, the chief judge
+re-checks, the organizer computes the results from the marks and publishes them — and the same boards turn
+to names, schools and awards."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ def test_the_board_moves_with_marks_and_names_nobody_before_publication(make_ses
         page.wait_for_selector("#sb-criteria [data-criterion=A][data-marked='0'][data-cells='12']")
         assert sorted(board_lines(page)) == sorted([x, y, z])
     assert phone.locator("#sb-privacy").inner_text() == "成绩公布前只显示编码，不显示选手姓名和学校。"
+    competition = j.client("jn-edu").get(f"/api/competitions/{j.competition}").json()["name"]
+    for page in (phone, big):  # titled with the event and the competition the board carries
+        assert page.locator("#sb-title").inner_text() == "DG 电工"
+        assert page.locator("#sb-competition").inner_text() == competition
+        assert page.title() == "电工 · 实时成绩 · Jineng"
 
     # marks posted by the judges' tablets move both boards, with no reload
     j.mark(j.judge(1), x, "A1", 2)

@@ -1,6 +1,7 @@
-"""Live updates in one process (the embedded default): the public board moves with a mark and shows
-codes only; the console shows every change to judging officials only and resumes after a reconnect;
-a slow viewer is told to refetch; a silent socket is closed by the heartbeat."""
+"""Live updates in one process (the embedded default): the public board moves with a mark, is titled with
+the event's code and name and the competition's name, and shows codes only; the console shows every
+change to judging officials only and resumes after a reconnect; a slow viewer is told to refetch; a
+silent socket is closed by the heartbeat."""
 
 from __future__ import annotations
 
@@ -43,6 +44,9 @@ def test_a_mark_moves_the_public_board_and_the_board_shows_codes_only():
         board = tc.get(f"/api/live/events/{j.event}/scoreboard").json()  # the refetch endpoint, anonymous
         text += json.dumps(board, ensure_ascii=False)
     assert len(board["lines"]) == 3 and all(set(line) <= {"rank", "total", "code"} for line in board["lines"])
+    for said in (first, moved, board):  # the board's title: public facts of the event, on the socket and the GET
+        title = (said["event_code"], said["event_name"], said["competition_name"])
+        assert title == ("DG", "电工", "2026年济宁市职业技能大赛")
     for forbidden in ("entry", "school", "members", "曲阜市职业中等专业学校", "济宁技师学院", "泰安技师学院"):
         assert forbidden not in text, forbidden
     for entry_id in j.entries.values():
