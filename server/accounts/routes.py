@@ -13,8 +13,10 @@ from server.accounts.schemas import (
     GrantIn,
     LoginIn,
     LoginOut,
+    LogoutOut,
     MeOut,
     PasswordChangeIn,
+    PasswordChangeOut,
     TokenIn,
     TokenOut,
     UserIn,
@@ -27,6 +29,11 @@ from server.principal import Principal
 def remote_address(request: Request) -> str:
     client = request.client
     return client.host if client else "unknown"
+
+
+def _cleared_session_cookie() -> Cookie:
+    """Tells the browser to drop the session cookie (its session is already revoked on the server)."""
+    return Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")
 
 
 class AuthController(Controller):
@@ -43,10 +50,10 @@ class AuthController(Controller):
         return session_response(user, token, csrf, expires, data.mode)
 
     @post("/logout", status_code=200)
-    async def logout(self, principal: NamedDependency[Principal]) -> Response[dict]:
-        """End this session or revoke the bearer token used for this request."""
+    async def logout(self, principal: NamedDependency[Principal]) -> Response[LogoutOut]:
+        """End this session or revoke the bearer token used for this request; the session cookie is cleared."""
         await services.logout(principal)
-        return Response({"signed_out": True}, cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+        return Response(LogoutOut(), cookies=[_cleared_session_cookie()])
 
     @get("/me")
     async def me(self, principal: NamedDependency[Principal]) -> MeOut:
@@ -58,11 +65,11 @@ class AuthController(Controller):
     @post("/password", status_code=200)
     async def change_password(
         self, principal: NamedDependency[Principal], data: JSONBody[PasswordChangeIn]
-    ) -> Response[dict]:
-        """Change the password; every session and token of the user is revoked."""
+    ) -> Response[PasswordChangeOut]:
+        """Change the password; every session and token of the user is revoked and the session cookie is
+        cleared."""
         await services.change_password(principal, data.current_password, data.new_password)
-        return Response({"password_changed": True, "signed_out_everywhere": True},
-                        cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/")])
+        return Response(PasswordChangeOut(), cookies=[_cleared_session_cookie()])
 
     @post("/tokens", status_code=201)
     async def create_token(self, principal: NamedDependency[Principal], data: JSONBody[TokenIn]) -> TokenOut:

@@ -57,6 +57,20 @@ class LoginOut(msgspec.Struct):
     csrf_token: str | None = None
 
 
+class LogoutOut(msgspec.Struct):
+    """The answer to ``POST /api/auth/logout``: this session or bearer token no longer works."""
+
+    signed_out: bool = True
+
+
+class PasswordChangeOut(msgspec.Struct):
+    """The answer to ``POST /api/auth/password``: the new password is set and every session and token of
+    the user (this one included) is revoked, so the caller signs in again."""
+
+    password_changed: bool = True
+    signed_out_everywhere: bool = True
+
+
 class PasswordChangeIn(msgspec.Struct, forbid_unknown_fields=True):
     current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     new_password: Password

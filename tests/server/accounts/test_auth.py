@@ -58,9 +58,23 @@ async def test_cookie_session_needs_csrf_for_writes(client, world):
 
 async def test_logout_revokes_the_token(client, world):
     headers = await token_for(client, "judge")
-    assert (await client.post("/api/auth/logout", headers=headers)).status_code == 200
+    out = await client.post("/api/auth/logout", headers=headers)
+    assert out.status_code == 200 and out.json() == {"signed_out": True}
     r = await client.get("/api/auth/me", headers=headers)
     assert r.status_code == 401 and r.json()["code"] == "invalid_token"
+
+
+async def test_logout_ends_the_cookie_session_and_clears_the_cookie(client, world):
+    r = await client.post("/api/auth/login", json={"username": "admin", "password": PASSWORD, "mode": "cookie"})
+    session = client.cookies["jineng_session"]
+    out = await client.post("/api/auth/logout", headers={"X-CSRF-Token": r.json()["csrf_token"]})
+    assert out.status_code == 200 and out.json() == {"signed_out": True}
+    cleared = out.headers["set-cookie"]
+    assert cleared.startswith("jineng_session=") and "Max-Age=0" in cleared.replace("max-age", "Max-Age")
+    # the old cookie, sent again by a client that ignored the clearing, is refused too
+    client.cookies.set("jineng_session", session)
+    again = await client.get("/api/auth/me")
+    assert again.status_code == 401
 
 
 async def test_password_change_revokes_every_session(client, world):
@@ -69,6 +83,8 @@ async def test_password_change_revokes_every_session(client, world):
     r = await client.post("/api/auth/password", headers=first,
                           json={"current_password": PASSWORD, "new_password": "a-brand-new-secret"})
     assert r.status_code == 200, r.text
+    assert r.json() == {"password_changed": True, "signed_out_everywhere": True}
+    assert "Max-Age=0" in r.headers["set-cookie"].replace("max-age", "Max-Age")
     for headers in (first, second):
         assert (await client.get("/api/auth/me", headers=headers)).status_code == 401
     old = await client.post("/api/auth/login", json={"username": "coord_a", "password": PASSWORD})
