@@ -16,7 +16,7 @@ from server.db import lock_key, write_transaction
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.judging import corrections
 from server.judging.context import Context, announce, now
-from server.judging.schemas import AppealIn, AppealOut, PublicAppealOut, RulingIn
+from server.judging.schemas import AppealIn, AppealOut, BlockerOut, PublicAppealOut, RulingIn
 from server.judging.states import APPEAL
 from server.judging.tables import Appeal, Code, JudgingEvent
 from server.principal import Principal
@@ -97,15 +97,19 @@ async def rule(ctx: Context, appeal_id: int, data: RulingIn) -> AppealOut:
     return _out(await Appeal.select().where(Appeal.id == appeal_id).first())
 
 
-async def blockers(event_id: int) -> list[str]:
+async def blockers(event_id: int) -> list[BlockerOut]:
     judging = await JudgingEvent.select().where(JudgingEvent.event == event_id).first()
     closes = appeals_close_at(judging)
     out = []
     if closes is None or now() <= closes:
-        out.append("the appeal window has not closed" + (f" (closes {closes.isoformat()})" if closes else ""))
-    pending = await Appeal.count().where((Appeal.event == event_id) & (Appeal.status == "filed"))
+        out.append(BlockerOut(code="appeal_window_open", closes_at=closes, message="the appeal window has not closed"
+                              + (f" (closes {closes.isoformat()})" if closes else "")))
+    pending = await Appeal.select(Appeal.id, Appeal.entry).where(
+        (Appeal.event == event_id) & (Appeal.status == "filed")).order_by(Appeal.id)
     if pending:
-        out.append(f"{pending} appeal(s) are not ruled")
+        out.append(BlockerOut(code="appeals_unruled", pending=len(pending), appeal_ids=[r["id"] for r in pending],
+                              entry_ids=[r["entry"] for r in pending],
+                              message=f"{len(pending)} appeal(s) are not ruled"))
     return out
 
 

@@ -17,7 +17,7 @@ from server.errors import Conflict, InvalidInput, NotFound
 from server.judging import corrections
 from server.judging.context import Context, announce, now
 from server.judging.outcome import standings
-from server.judging.schemas import RecheckIn, RecheckLineOut, RecheckOut
+from server.judging.schemas import BlockerOut, RecheckIn, RecheckLineOut, RecheckOut
 from server.judging.tables import JudgingEvent, RecheckLine
 
 RECHECKERS = ("chief_judge", "supervisor")
@@ -105,13 +105,16 @@ async def _maybe_full(ctx: Context) -> None:
         await RecheckLine.insert(*[RecheckLine(event=ctx.event_id, code=c, reason="full") for c in sorted(rest)])
 
 
-async def blockers(ctx: Context) -> list[str]:
+async def blockers(ctx: Context) -> list[BlockerOut]:
     """What stops publication on the re-check side."""
     out = await state(ctx)
     if not out.lines:
-        return ["the re-check list has not been drawn"]
+        return [BlockerOut(code="recheck_not_drawn", message="the re-check list has not been drawn")]
     if not out.complete:
-        pending = len(out.lines) - out.checked
-        return [f"{pending} re-check line(s) are not checked" + (" (full re-check required)" if out.full_required
-                                                                  else "")]
+        pending = [line.code for line in out.lines if line.outcome == "pending"]
+        if out.full_required:
+            return [BlockerOut(code="recheck_full_pending", pending=len(pending), codes=pending,
+                               message=f"{len(pending)} re-check line(s) are not checked (full re-check required)")]
+        return [BlockerOut(code="recheck_pending", pending=len(pending), codes=pending,
+                           message=f"{len(pending)} re-check line(s) are not checked")]
     return []

@@ -39,6 +39,7 @@ from server.judging.schemas import (
     AssignmentIn,
     AssignmentOut,
     AssignmentPlan,
+    BlockerOut,
     CheckInIn,
     CheckInOut,
     DecryptionOut,
@@ -306,10 +307,12 @@ class JudgingController(Controller):
         return await appeals.rule(await context(principal, event_id), appeal_id, data)
 
     @get("/publication")
-    async def publication(self, principal: NamedDependency[Principal], event_id: FromPath[PathId]) -> list[str]:
-        """What still stops publishing this event's results (empty: nothing)."""
+    async def publication(self, principal: NamedDependency[Principal],
+                          event_id: FromPath[PathId]) -> list[BlockerOut]:
+        """What still stops publishing this event's results, each with a stable code and what is at fault
+        (empty: nothing)."""
         await context(principal, event_id)
-        return await readiness.publication_blockers(event_id)
+        return await readiness.blockers(event_id)
 
 
     @post("/pairings", status_code=201)

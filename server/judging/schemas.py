@@ -334,6 +334,21 @@ class PublicAppealOut(msgspec.Struct):
     entry_id: int | None  # only once the results are published
 
 
+class BlockerOut(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One thing that still stops publishing an event's results (GET …/publication): a stable ``code``
+    the pages read in the user's language, the server's ``message``, and what is at fault."""
+
+    code: str  # publication_needs_decryption | recheck_not_drawn | recheck_pending | recheck_full_pending
+    #            | appeal_window_open | appeals_unruled
+    message: str
+    judging_status: str | None = None  # publication_needs_decryption: the stage judging is at
+    closes_at: datetime | None = None  # appeal_window_open: when the window closes
+    pending: int | None = None  # re-check lines or appeals still to do
+    codes: list[str] = []  # recheck_*: the codes whose lines are not checked
+    appeal_ids: list[int] = []  # appeals_unruled
+    entry_ids: list[int] = []  # appeals_unruled: the appealing entries
+
+
 class JudgeStatOut(msgspec.Struct):
     """One judge against the panels they sat on (scoring.judge_analytics): deviations as decimals."""
 

@@ -7,12 +7,13 @@
  * - re-check 复核 (GET …/recheck, POST …/recheck/draw, POST …/recheck/{code} confirmed | corrected);
  * - judge analytics (GET …/analytics) as an inline SVG chart: each judge's mean deviation from the panel
  *   (severe ← 0 → lenient) and breach rate;
- * - publication: what still blocks it (GET …/publication), results from the judged marks
+ * - publication: what still blocks it (GET …/publication: blockers by stable code), results from the judged marks
  *   (POST /api/competitions/{cid}/events/{eid}/results/from-judging), then the results tab publishes;
  * - appeals (GET …/appeals; the supervisor rules: POST …/appeals/{id}/ruling, upheld with corrections).
  */
 
 import { addMessages, api, askDialog, el, fmtDateTime, problemBox, t, table, word } from "/common/common.js";
+import { has } from "/common/i18n.js";
 import { actionButton, aspectsOf, card, nameOf, poolJudges, poolOf } from "/console/judging-common.js";
 
 addMessages({
@@ -50,13 +51,8 @@ addMessages({
     "jc.from_judging": "由评分生成成绩",
     "jc.computed": "成绩已生成：{n} 个报名。",
     "jc.to_results": "到“成绩”页查看并公布",
-    "jc.b.decrypt": "评分处于“{status}”阶段：须先完成解密",
-    "jc.b.recheck_draw": "复核名单尚未抽取",
-    "jc.b.recheck_lines": "{n} 条复核尚未完成",
-    "jc.b.recheck_full": "（须全部复核）",
-    "jc.b.window": "申诉时限尚未结束",
-    "jc.b.window_at": "申诉时限尚未结束（截止 {at}）",
-    "jc.b.appeals": "{n} 条申诉尚未裁决",
+    "jc.b.at": "{text}（{at}）", "jc.b.sep": "；", "jc.b.list": "、",
+    "jc.b.codes": "编码 {codes}", "jc.b.entries": "报名 {entries}",
     "jc.appeals": "申诉",
     "jc.appeals_none": "没有申诉。",
     "jc.col.entry": "报名", "jc.col.text": "申诉内容", "jc.col.filed": "提交时间", "jc.col.ruling": "裁决",
@@ -101,13 +97,8 @@ addMessages({
     "jc.from_judging": "Compute the results from the marks",
     "jc.computed": "Results computed: {n} entries.",
     "jc.to_results": "Review and publish on the Results tab",
-    "jc.b.decrypt": "judging is {status}: the codes must be decrypted first",
-    "jc.b.recheck_draw": "the re-check list has not been drawn",
-    "jc.b.recheck_lines": "{n} re-check lines are not checked",
-    "jc.b.recheck_full": " (full re-check required)",
-    "jc.b.window": "the appeal window has not closed",
-    "jc.b.window_at": "the appeal window has not closed (closes {at})",
-    "jc.b.appeals": "{n} appeals are not ruled",
+    "jc.b.at": "{text} ({at})", "jc.b.sep": "; ", "jc.b.list": ", ",
+    "jc.b.codes": "codes {codes}", "jc.b.entries": "entries {entries}",
     "jc.appeals": "Appeals",
     "jc.appeals_none": "No appeals.",
     "jc.col.entry": "Entry", "jc.col.text": "Appeal", "jc.col.filed": "Filed", "jc.col.ruling": "Ruling",
@@ -120,18 +111,20 @@ addMessages({
   },
 });
 
-/** The server's publication blockers are sentences; the known ones read in the user's language. */
-export function blockerText(text) {
-  let m = text.match(/^judging is (\w+): the codes must be decrypted first$/);
-  if (m) return t("jc.b.decrypt", { status: t(`jstatus.${m[1]}`) });
-  if (text === "the re-check list has not been drawn") return t("jc.b.recheck_draw");
-  m = text.match(/^(\d+) re-check line\(s\) are not checked( \(full re-check required\))?$/);
-  if (m) return t("jc.b.recheck_lines", { n: m[1] }) + (m[2] ? t("jc.b.recheck_full") : "");
-  m = text.match(/^the appeal window has not closed(?: \(closes (.+)\))?$/);
-  if (m) return m[1] ? t("jc.b.window_at", { at: fmtDateTime(m[1], { zone: true }) }) : t("jc.b.window");
-  m = text.match(/^(\d+) appeal\(s\) are not ruled$/);
-  if (m) return t("jc.b.appeals", { n: m[1] });
-  return text;
+/**
+ * A publication blocker ({code, message, …what is at fault}, GET …/publication) in the user's language:
+ * the message catalog's text for its code (code.<code>, filled with the blocker's facts: {pending},
+ * {judging_status}, {closes_at}), else the server's message; then the codes and entries at fault.
+ */
+export function blockerText(b) {
+  const facts = { ...b, judging_status: word("jstatus", b.judging_status),
+    closes_at: b.closes_at ? fmtDateTime(b.closes_at, { zone: true }) : "—" };
+  const text = has(`code.${b.code}`) ? t(`code.${b.code}`, facts) : b.message;
+  const sep = t("jc.b.list");
+  const at = [];
+  if (b.codes?.length) at.push(t("jc.b.codes", { codes: b.codes.join(sep) }));
+  if (b.entry_ids?.length) at.push(t("jc.b.entries", { entries: b.entry_ids.map((id) => `#${id}`).join(sep) }));
+  return at.length ? t("jc.b.at", { text, at: at.join(t("jc.b.sep")) }) : text;
 }
 
 /** "3/20", "0.15", 0.2 → a number (scoring's exact values may come as fractions). */
@@ -281,7 +274,7 @@ export async function closingSection(j, box) {
     }
     const blockers = await api(`${j.base}/publication`);
     pubBox.replaceChildren(blockers.length
-      ? el("div", { class: "warn-box", id: "jc-blockers" }, el("p", { class: "alert-title", i18n: "jc.blockers" }), el("ul", {}, blockers.map((b) => el("li", { text: blockerText(b) }))))
+      ? el("div", { class: "warn-box", id: "jc-blockers" }, el("p", { class: "alert-title", i18n: "jc.blockers" }), el("ul", {}, blockers.map((b) => el("li", { "data-code": b.code, text: blockerText(b) }))))
       : el("p", { class: "notice", id: "jc-ready", i18n: "jc.ready" }));
     compute.hidden = Boolean(blockers.length);
   }

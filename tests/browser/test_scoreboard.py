@@ -87,6 +87,15 @@ def test_the_board_moves_with_marks_and_names_nobody_before_publication(make_ses
         encryption.click("#jc-open")
         encryption.wait_for_selector(f"#jc-decrypt .notice >> text=已开启“{layer}”")
     encryption.wait_for_selector("#jc-decrypt >> text=全部解密完成")
+    # decrypted, the window (0 minutes) closed: the organizer's publication card lists what the API says,
+    # by code, in the message catalog's words for the code (the server's message while the catalog lacks it)
+    organizer.wait_for_selector("#jc-blockers li[data-code=recheck_not_drawn]")
+    said = j.client("jn-edu").get(f"{j.base}/publication").json()
+    assert [b["code"] for b in said] == ["recheck_not_drawn"]
+    shown = organizer.locator("#jc-blockers li")
+    assert shown.evaluate_all("(lis) => lis.map((li) => li.dataset.code)") == ["recheck_not_drawn"]
+    catalog = organizer.evaluate("async () => (await import('/common/i18n.js')).t('code.recheck_not_drawn')")
+    assert shown.inner_text() == (catalog if catalog != "code.recheck_not_drawn" else said[0]["message"])
     chief.click("a[href$='/closing']")
     chief.click("#jc-recheck-draw")
     chief.wait_for_selector("#jc-recheck button[data-confirm]")

@@ -72,7 +72,7 @@ async def test_a_judged_event_from_draw_to_publication_and_certificates(client, 
                               json={"outcome": "confirmed"})
         assert r.status_code == 200, r.text
     blockers = (await client.get(f"{j.base}/publication", headers=j.tokens["chief"])).json()
-    assert any("appeal window" in b for b in blockers)
+    assert any(b["code"] == "appeal_window_open" for b in blockers)
     # an appeal by school_b, dismissed by the supervisor
     coord = await token_for(client, "coord_b")
     filed = await client.post(f"{j.base}/appeals", headers=coord,
