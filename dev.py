@@ -191,12 +191,16 @@ def test(argv: list[str]) -> int:
     base_env = {**os.environ, "JINENG_PASSWORD_PROFILE": "test", "PYTHONDONTWRITEBYTECODE": "1"}
     results: list[tuple[str, int]] = []
 
+    # PostgreSQL is found first: the SQLite pass runs the browser journey that needs it (tests/browser,
+    # pg_server: the service on a database of its own there)
+    admin_url, cluster, how = postgres_server()
     with tempfile.TemporaryDirectory(prefix="jineng-test-") as tmp:
         env = {**base_env, "JINENG_DATABASE_URL": f"sqlite:///{tmp}/test.sqlite", "JINENG_VAR_DIR": tmp}
+        if admin_url is not None:
+            env["JINENG_TEST_POSTGRES_URL"] = admin_url
         say("pass 1/2: the whole suite on SQLite")
         results.append(("SQLite (all tests)", pytest(["-q", *argv], env)))
 
-    admin_url, cluster, how = postgres_server()
     if admin_url is None:
         if os.environ.get("CI"):
             say(f"PostgreSQL is required in CI and could not be had: {how}")
