@@ -13,7 +13,7 @@
 const CACHE = "jineng-judge-shell-v1";
 const SHELL = [
   "/judge/", "/judge/judge.js", "/judge/sheet.js", "/judge/outbox.js", "/judge/judge.css",
-  "/common/common.js", "/common/i18n.js", "/common/messages.js", "/common/codes.js", "/common/jineng.css",
+  "/common/common.js", "/common/i18n.js", "/common/messages.js", "/common/codes.js", "/common/codes.json", "/common/jineng.css",
   "/favicon.svg",
 ];
 const WAIT = 4000; // ms before a slow network answer loses to the cache
