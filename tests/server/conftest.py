@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 import server  # noqa: F401  (PICCOLO_CONF)
-from tests.server.helpers import World, build_world
+from tests.server.factories import World, build_competition_world, build_world
 
 
 def pytest_collection_modifyitems(config, items):
@@ -85,5 +85,12 @@ async def client():
 
 @pytest.fixture
 async def world(client) -> World:
-    """A small region: 济宁市 with two bureaus, a county, two schools and people, plus role accounts."""
+    """A small region: 济宁市 with two bureaus, 曲阜市, 泰安市, three schools and people, plus role accounts."""
     return await build_world()
+
+
+@pytest.fixture
+async def competition_world(client) -> World:
+    """The world with six students per school, the county, other-city and provincial authorities and their
+    organizers: what competitions between levels (county → city → province) need."""
+    return await build_competition_world()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 
 def assert_problem(r, status: int, code: str):
@@ -109,7 +109,7 @@ async def test_id_beyond_the_column_range_is_a_client_error(client, world):
 
 def test_extension_members_never_replace_the_problem_members():
     """A domain error whose extra names a reserved member (status, code…) still answers its own status."""
-    from server.errors import Conflict, EXCEPTION_HANDLERS, DomainError
+    from server.errors import EXCEPTION_HANDLERS, Conflict, DomainError
 
     exc = Conflict("refused", code="judging_status", extra={"status": "locked", "code": "x", "allowed": ["a"]})
     response = EXCEPTION_HANDLERS[DomainError](None, exc)

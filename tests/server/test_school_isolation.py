@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from tests.server.helpers import token_for
-
-FULL_ID = re.compile(r"\d{17}[\dX]")
+from tests.server.factories import FULL_ID, token_for
 
 
 async def test_coordinator_lists_only_own_school(client, world):

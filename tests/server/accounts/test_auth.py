@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.server.helpers import PASSWORD, token_for
+from tests.server.factories import PASSWORD, token_for
 
 
 async def test_token_login_and_me(client, world):

@@ -12,7 +12,7 @@ import pytest
 from server.accounts import signin
 from server.accounts.tables import LoginAttempt
 from server.config import get_settings
-from tests.server.helpers import PASSWORD
+from tests.server.factories import PASSWORD
 
 
 @asynccontextmanager

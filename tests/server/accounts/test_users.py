@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 
 async def test_admin_creates_user_with_grant(client, world):

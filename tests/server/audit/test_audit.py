@@ -8,7 +8,7 @@ import sys
 
 from server.audit.services import verify_chain
 from server.audit.tables import AuditEntry
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 
 async def _entries():

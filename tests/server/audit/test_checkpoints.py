@@ -13,9 +13,9 @@ import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from server.audit import checkpoints
-from server.audit.services import entry_hash, _hashed_fields, verify_chain
+from server.audit.services import _hashed_fields, entry_hash, verify_chain
 from server.audit.tables import AuditCheckpoint, AuditEntry, AuditHead
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 CHAIN_WORDS = ("edited", "broken", "deleted or reordered", "head")
 

@@ -4,9 +4,9 @@ local entries added by organizers (audit-logged)."""
 from __future__ import annotations
 
 from server.audit.tables import AuditEntry
-from server.catalog.tables import Occupation
 from server.catalog.bundled import catalog_rows, initials_of, pinyin_initials, sync_catalog
-from tests.server.helpers import token_for
+from server.catalog.tables import Occupation
+from tests.server.factories import token_for
 
 
 async def search(client, headers, q):

@@ -1,18 +1,18 @@
 """Helpers of the competitions and results tests: realistic rule documents, competitions and events
 through the API, entries straight into the registration tables, results files made by the scoring core
-itself, a running event with entries, and marks for the helpers' scheme."""
+itself, a running event with entries, a finished county event feeding the city's, and marks for the
+helpers' scheme. The world they take is ``competition_world`` (tests/server/factories.py)."""
 
 from __future__ import annotations
 
 import copy
 import random
-from datetime import datetime, timezone
 from decimal import Decimal
 
 import msgspec
 
 import scoring
-from tests.server.helpers import token_for
+from tests.server.factories import JSON, insert_entry, token_for
 
 # A realistic marking scheme: a measurement module (exact marks, one with tolerance bands), a
 # judgement module (3 judges, 0-3 scale) and a panel aspect marked by 5 judges, trimmed mean.
@@ -94,25 +94,9 @@ async def step(client, headers, competition_id: int, *statuses: str) -> dict:
 
 async def add_entries(event_id: int, members: list[tuple[int, list[int]]], status: str = "approved",
                       coach: int | None = None) -> list[int]:
-    """Entries straight into the registration tables: (school id, [person ids]) each."""
-    from server.db import write_transaction
-    from server.registration.tables import Entry, EntryMember
-
-    ids = []
-    at = datetime.now(timezone.utc)
-    async with write_transaction():
-        for school_id, people in members:
-            rows = await Entry.insert(Entry(event=event_id, school=school_id, status=status, created_at=at,
-                                            updated_at=at, submitted_at=at)).returning(Entry.id)
-            entry_id = rows[0]["id"]
-            for position, person in enumerate(people):
-                await EntryMember.insert(EntryMember(entry=entry_id, event=event_id, person=person, role="competitor",
-                                                     position=position, active=status not in ("withdrawn", "declined")))
-            if coach is not None:
-                await EntryMember.insert(EntryMember(entry=entry_id, event=event_id, person=coach, role="coach",
-                                                     position=len(people), active=True))
-            ids.append(entry_id)
-    return ids
+    """Entries straight into the registration tables: (school id, [person ids]) each, all with ``coach``."""
+    coaches = [coach] if coach is not None else []
+    return [await insert_entry(event_id, school_id, people, coaches, status=status) for school_id, people in members]
 
 
 SIMPLE_SCHEME = scoring.Scheme(
@@ -131,9 +115,6 @@ def results_file(totals: dict[int, str], *, schools: dict[int, int] | None = Non
     return scoring.encode_results(result)
 
 
-JSON = {"content-type": "application/json"}
-
-
 async def running_event(client, world, *, entries_per_school=3, admin=None, **event):
     """A running city competition with one event (the helpers' DG, changed by ``event``) and approved
     entries of schools a and b; the last student of school b coaches every entry."""
@@ -147,6 +128,41 @@ async def running_event(client, world, *, entries_per_school=3, admin=None, **ev
                             coach=coach)
     await step(client, admin, competition["id"], "registration_closed", "running")
     return admin, competition, event, ids
+
+
+async def finished_county(client, world, totals=("95", "90", "88", "80", "72", "60"), advancement=None,
+                          city_events=("DG",), publish=True):
+    """A county competition with published DG results feeding the city competition (registration open)."""
+    admin = await token_for(client, "admin")
+    city = await create_competition(client, admin, world)
+    city_event_ids = {}
+    for code in city_events:
+        if code == "DG":
+            city_event_ids[code] = (await create_event(client, admin, city["id"]))["id"]
+        else:
+            city_event_ids[code] = (await create_event(client, admin, city["id"], code=code, name="焊工",
+                                                       occupation_code="6-18-02-04", work_type="电焊工"))["id"]
+    await step(client, admin, city["id"], "registration_open")
+    county = await create_competition(client, admin, world, level="county", organizers=("county_edu",),
+                                      parent_id=city["id"], name="2026年曲阜市职业院校技能大赛")
+    extra = {"advancement_rules": advancement} if advancement else {}
+    event = await create_event(client, admin, county["id"], **extra)
+    await step(client, admin, county["id"], "registration_open")
+    people = [(world.orgs["school_a"], [p]) for p in world.people["school_a"][:3]] + \
+             [(world.orgs["school_b"], [p]) for p in world.people["school_b"][:3]]
+    coach = world.people["school_a"][5]
+    ids = await add_entries(event["id"], people[:len(totals)], coach=coach)
+    await step(client, admin, county["id"], "registration_closed", "running")
+    r = await client.post(f"/api/competitions/{county['id']}/events/{event['id']}/results",
+                          content=results_file(dict(zip(ids, totals))), headers={**admin, **JSON})
+    assert r.status_code == 201, r.text
+    if publish:
+        await step(client, admin, county["id"], "results_published")
+    return admin, county, event, city, city_event_ids, ids
+
+
+def advancement_url(county, event):
+    return f"/api/competitions/{county['id']}/events/{event['id']}/advancement"
 
 
 def url(competition, event, tail="results"):

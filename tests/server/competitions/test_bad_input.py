@@ -6,7 +6,7 @@ from __future__ import annotations
 from server.competitions.tables import Competition, Event
 from server.results.tables import EntryResult, EventResults
 from tests.server.competitions.helpers import create_competition, create_event, step
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 ODD_BODIES = [
     None, [], "text", 12, {"to": None}, {"to": ["running"]}, {"name": "x" * 5000}, {"code": "", "name": ""},
@@ -18,9 +18,9 @@ ODD_BODIES = [
 ]
 
 
-async def test_no_odd_body_makes_a_500(client, world):
+async def test_no_odd_body_makes_a_500(client, competition_world):
     admin = await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
+    competition = await create_competition(client, admin, competition_world)
     event = await create_event(client, admin, competition["id"])
     base = f"/api/competitions/{competition['id']}"
     targets = [
@@ -45,9 +45,9 @@ async def test_no_odd_body_makes_a_500(client, world):
     assert shown == event
 
 
-async def test_results_endpoints_take_odd_files_without_writing(client, world):
+async def test_results_endpoints_take_odd_files_without_writing(client, competition_world):
     admin = await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
+    competition = await create_competition(client, admin, competition_world)
     event = await create_event(client, admin, competition["id"])
     await step(client, admin, competition["id"], "registration_open", "registration_closed", "running")
     url = f"/api/competitions/{competition['id']}/events/{event['id']}/results"

@@ -4,12 +4,12 @@ whose grant covers an organizing authority, false for everyone else (what the co
 from __future__ import annotations
 
 from tests.server.competitions.helpers import create_competition
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 
-async def test_can_manage_says_whether_the_reader_organizes_the_competition(client, world):
+async def test_can_manage_says_whether_the_reader_organizes_the_competition(client, competition_world):
     admin = await token_for(client, "admin")
-    made = await create_competition(client, admin, world)
+    made = await create_competition(client, admin, competition_world)
     assert made["can_manage"] is True
     for name, expected in (("admin", True), ("organizer", True), ("hrss_organizer", True),
                            ("other_organizer", False), ("coord_a", False), ("judge", False), ("graduate", False)):
@@ -21,9 +21,9 @@ async def test_can_manage_says_whether_the_reader_organizes_the_competition(clie
         assert listed[made["id"]]["can_manage"] is expected, name
 
 
-async def test_changes_answer_with_can_manage_for_the_organizer(client, world):
+async def test_changes_answer_with_can_manage_for_the_organizer(client, competition_world):
     edu = await token_for(client, "organizer")
-    made = await create_competition(client, edu, world)
+    made = await create_competition(client, edu, competition_world)
     assert made["can_manage"] is True
     patched = await client.patch(f"/api/competitions/{made['id']}", headers=edu, json={"description": "说明"})
     assert patched.status_code == 200 and patched.json()["can_manage"] is True

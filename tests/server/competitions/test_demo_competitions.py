@@ -4,7 +4,7 @@ finished county competition whose published results advance to the city."""
 from __future__ import annotations
 
 from server.demo.loader import DEMO_PASSWORD, load_demo
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 
 async def test_demo_competitions_are_realistic_and_advancement_works(client):

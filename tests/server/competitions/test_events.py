@@ -14,12 +14,12 @@ from tests.server.competitions.helpers import (
     scheme,
     step,
 )
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 
-async def test_an_event_with_every_rule_reads_back(client, world):
+async def test_an_event_with_every_rule_reads_back(client, competition_world):
     admin = await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
+    competition = await create_competition(client, admin, competition_world)
     made = await create_event(client, admin, competition["id"])
     assert made["occupation"]["name"] == "电工" and made["occupation"]["code"] == "6-31-01-03"
     assert made["scheme"]["criteria"][0]["aspects"][0]["max"] == "30"  # decimals stay strings
@@ -41,9 +41,9 @@ async def test_an_event_with_every_rule_reads_back(client, world):
     assert len(audit) == 1
 
 
-async def test_work_types_resolve_through_the_catalog(client, world):
+async def test_work_types_resolve_through_the_catalog(client, competition_world):
     admin = await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
+    competition = await create_competition(client, admin, competition_world)
     welding = await create_event(client, admin, competition["id"], code="HG", name="焊工（电焊工）",
                                  occupation_code="6-18-02-04", work_type="电焊工")
     assert welding["work_type"] == "电焊工" and welding["occupation"]["work_type"] == "电焊工"
@@ -66,9 +66,9 @@ async def test_work_types_resolve_through_the_catalog(client, world):
     assert moved.status_code == 200 and moved.json()["work_type"] == "电焊工"
 
 
-async def test_bad_rules_are_refused_with_the_scoring_path_and_nothing_is_written(client, world):
+async def test_bad_rules_are_refused_with_the_scoring_path_and_nothing_is_written(client, competition_world):
     admin = await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
+    competition = await create_competition(client, admin, competition_world)
     url = f"/api/competitions/{competition['id']}/events"
     negative = scheme()
     negative["criteria"][0]["aspects"][0]["max"] = "-5"
@@ -124,9 +124,9 @@ async def test_bad_rules_are_refused_with_the_scoring_path_and_nothing_is_writte
     assert not await AuditEntry.exists().where(AuditEntry.action == "event.created")
 
 
-async def test_every_scoring_problem_is_listed(client, world):
+async def test_every_scoring_problem_is_listed(client, competition_world):
     admin = await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
+    competition = await create_competition(client, admin, competition_world)
     bad = scheme()
     bad["criteria"][0]["aspects"][0]["max"] = "0"
     bad["criteria"][0]["aspects"][1]["id"] = "A1"
@@ -137,19 +137,19 @@ async def test_every_scoring_problem_is_listed(client, world):
     assert "scheme.criteria[0].aspects[0].max" in fields and len(r.json()["errors"]) >= 2
 
 
-async def test_event_codes_are_unique_within_a_competition(client, world):
+async def test_event_codes_are_unique_within_a_competition(client, competition_world):
     admin = await token_for(client, "admin")
-    first = await create_competition(client, admin, world)
-    second = await create_competition(client, admin, world, name="另一项")
+    first = await create_competition(client, admin, competition_world)
+    second = await create_competition(client, admin, competition_world, name="另一项")
     await create_event(client, admin, first["id"])
     await create_event(client, admin, second["id"])  # another competition may reuse it
     r = await client.post(f"/api/competitions/{first['id']}/events", json=event_body(), headers=admin)
     assert r.status_code == 409 and r.json()["code"] == "event_code_taken" and r.json()["field"] == "code"
 
 
-async def test_only_organizers_of_the_competition_change_events(client, world):
+async def test_only_organizers_of_the_competition_change_events(client, competition_world):
     admin = await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
+    competition = await create_competition(client, admin, competition_world)
     made = await create_event(client, admin, competition["id"])
     other = await token_for(client, "other_organizer")
     url = f"/api/competitions/{competition['id']}/events"
@@ -160,9 +160,9 @@ async def test_only_organizers_of_the_competition_change_events(client, world):
     assert (await client.patch(f"{url}/{made['id']}", json={"name": "电工（高职组）"}, headers=hrss)).status_code == 200
 
 
-async def test_fields_freeze_as_the_competition_moves_on(client, world):
+async def test_fields_freeze_as_the_competition_moves_on(client, competition_world):
     admin = await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
+    competition = await create_competition(client, admin, competition_world)
     made = await create_event(client, admin, competition["id"])
     url = f"/api/competitions/{competition['id']}/events/{made['id']}"
 
@@ -199,9 +199,9 @@ async def test_fields_freeze_as_the_competition_moves_on(client, world):
     assert after["quota_per_school"] == 2 and after["name"] == "电工（中职组）"
 
 
-async def test_changing_the_scheme_rechecks_the_award_rules(client, world):
+async def test_changing_the_scheme_rechecks_the_award_rules(client, competition_world):
     admin = await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
+    competition = await create_competition(client, admin, competition_world)
     with_scale = scheme(standardization={"method": "worldskills_scale", "spread": "100"})
     made = await create_event(client, admin, competition["id"], scheme=with_scale, award_rules={
         "tiers": [{"kind": "threshold", "code": "excellence", "name": "优胜奖", "min_score": "700",
@@ -211,14 +211,15 @@ async def test_changing_the_scheme_rechecks_the_award_rules(client, world):
     assert r.status_code == 422 and r.json()["field"] == "award_rules.tiers[0].on"
 
 
-async def test_events_are_added_and_removed_only_before_registration_closes(client, world):
+async def test_events_are_added_and_removed_only_before_registration_closes(client, competition_world):
     admin = await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
+    competition = await create_competition(client, admin, competition_world)
     keep = await create_event(client, admin, competition["id"])
     drop = await create_event(client, admin, competition["id"], code="QC", name="汽车维修", occupation_code="4-12-01-01")
     url = f"/api/competitions/{competition['id']}/events"
     await step(client, admin, competition["id"], "registration_open")
-    await add_entries(keep["id"], [(world.orgs["school_a"], [world.people["school_a"][0]])], status="submitted")
+    await add_entries(keep["id"], [(competition_world.orgs["school_a"], [competition_world.people["school_a"][0]])],
+                      status="submitted")
     r = await client.delete(f"{url}/{keep['id']}", headers=admin)
     assert r.status_code == 409 and r.json()["code"] == "event_has_entries"
     assert (await client.delete(f"{url}/{drop['id']}", headers=admin)).status_code == 204

@@ -9,16 +9,16 @@ from server.audit.services import verify_chain
 from server.audit.tables import AuditEntry
 from server.competitions.competitions import LIFECYCLE
 from tests.server.competitions.helpers import add_entries, create_competition, create_event, results_file, step
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 
 async def transition(client, headers, competition_id, to):
     return await client.post(f"/api/competitions/{competition_id}/transitions", json={"to": to}, headers=headers)
 
 
-async def test_every_step_forwards_in_order(client, world):
+async def test_every_step_forwards_in_order(client, competition_world):
     admin = await token_for(client, "admin")
-    made = await create_competition(client, admin, world)
+    made = await create_competition(client, admin, competition_world)
     await create_event(client, admin, made["id"])
     for current, to in zip(LIFECYCLE, LIFECYCLE[1:]):
         r = await transition(client, admin, made["id"], to)
@@ -31,9 +31,9 @@ async def test_every_step_forwards_in_order(client, world):
     assert (await verify_chain()).ok
 
 
-async def test_skips_backward_and_repeated_steps_are_refused(client, world):
+async def test_skips_backward_and_repeated_steps_are_refused(client, competition_world):
     admin = await token_for(client, "admin")
-    made = await create_competition(client, admin, world)
+    made = await create_competition(client, admin, competition_world)
     await create_event(client, admin, made["id"])
     await step(client, admin, made["id"], "registration_open", "registration_closed")
     for to in ("running_late", ):
@@ -51,21 +51,22 @@ async def test_skips_backward_and_repeated_steps_are_refused(client, world):
     assert r.status_code == 409 and r.json().get("allowed") is None
 
 
-async def test_registration_opens_only_with_events(client, world):
+async def test_registration_opens_only_with_events(client, competition_world):
     admin = await token_for(client, "admin")
-    made = await create_competition(client, admin, world)
+    made = await create_competition(client, admin, competition_world)
     r = await transition(client, admin, made["id"], "registration_open")
     assert r.status_code == 409 and r.json()["code"] == "no_events"
 
 
-async def test_results_are_published_only_when_every_event_with_entries_has_them(client, world):
+async def test_results_are_published_only_when_every_event_with_entries_has_them(client, competition_world):
     admin = await token_for(client, "admin")
-    made = await create_competition(client, admin, world)
+    made = await create_competition(client, admin, competition_world)
     event = await create_event(client, admin, made["id"])
     await create_event(client, admin, made["id"], code="HG", name="焊工", occupation_code="6-18-02-04",
                        work_type="电焊工")  # no entries: needs no results
     await step(client, admin, made["id"], "registration_open", "registration_closed", "running")
-    entries = await add_entries(event["id"], [(world.orgs["school_a"], [p]) for p in world.people["school_a"][:3]])
+    entries = await add_entries(event["id"], [(competition_world.orgs["school_a"], [p])
+                                              for p in competition_world.people["school_a"][:3]])
     r = await transition(client, admin, made["id"], "results_published")
     assert r.status_code == 409 and r.json()["code"] == "results_missing" and r.json()["events"] == [event["id"]]
     file = results_file({entries[0]: "90", entries[1]: "80", entries[2]: "70"})
@@ -77,9 +78,9 @@ async def test_results_are_published_only_when_every_event_with_entries_has_them
     assert got.json()["status"] == "published"  # the step published the imported results
 
 
-async def test_joint_organizers_both_manage_and_another_city_cannot(client, world):
+async def test_joint_organizers_both_manage_and_another_city_cannot(client, competition_world):
     admin = await token_for(client, "admin")
-    made = await create_competition(client, admin, world)
+    made = await create_competition(client, admin, competition_world)
     await create_event(client, admin, made["id"])
     edu, hrss = await token_for(client, "organizer"), await token_for(client, "hrss_organizer")
     assert (await transition(client, edu, made["id"], "registration_open")).status_code == 200
@@ -94,16 +95,16 @@ async def test_joint_organizers_both_manage_and_another_city_cannot(client, worl
     assert (await transition(client, admin, 999999, "running")).status_code == 404
 
 
-async def test_a_competition_grant_manages_that_competition_only(client, world):
+async def test_a_competition_grant_manages_that_competition_only(client, competition_world):
     from server.accounts.schemas import GrantIn, UserIn
     from server.accounts.services import create_user
 
     admin = await token_for(client, "admin")
-    made = await create_competition(client, admin, world)
-    other = await create_competition(client, admin, world, name="另一项大赛")
+    made = await create_competition(client, admin, competition_world)
+    other = await create_competition(client, admin, competition_world, name="另一项大赛")
     for c in (made, other):
         await create_event(client, admin, c["id"])
-    from tests.server.helpers import PASSWORD
+    from tests.server.factories import PASSWORD
     await create_user(None, UserIn(username="delegate", display_name="delegate", password=PASSWORD,
                                    grants=[GrantIn(role="organizer", competition_id=made["id"])]))
     delegate = await token_for(client, "delegate")
@@ -111,9 +112,9 @@ async def test_a_competition_grant_manages_that_competition_only(client, world):
     assert (await transition(client, delegate, other["id"], "registration_open")).status_code == 403
 
 
-async def test_concurrent_transitions_exactly_one_wins(client, world):
+async def test_concurrent_transitions_exactly_one_wins(client, competition_world):
     admin = await token_for(client, "admin")
-    made = await create_competition(client, admin, world)
+    made = await create_competition(client, admin, competition_world)
     await create_event(client, admin, made["id"])
     edu, hrss = await token_for(client, "organizer"), await token_for(client, "hrss_organizer")
     results = await asyncio.gather(*[

@@ -1,20 +1,17 @@
 """Builders for issuing tests: competitions, events and entries straight into their tables (the
-competitions and registration services are other domains), results documents, spreadsheets, PDFs' text."""
+competitions and registration services are other domains) through tests/server/factories.py, results
+documents, certificate spreadsheets, PDFs' text."""
 
 from __future__ import annotations
 
 import io
 import json
 import re
-from datetime import datetime, timezone
-
-from openpyxl import Workbook
 
 from certificates import contains_id_pattern
-from server.catalog.tables import Occupation
-from server.competitions.tables import Competition, CompetitionOrganizer, Event
+from server.competitions.tables import Event
 from server.db import write_transaction
-from server.registration.tables import Entry, EntryMember
+from tests.server.factories import insert_competition, insert_entry, now, occupation_id, workbook
 
 PROMOTION_RULES = [
     # provincial gold/silver/bronze → 二级 (技师); already 二级 → 一级; first prize → 三级
@@ -34,28 +31,13 @@ def leaks_id(text: str) -> bool:
     return contains_id_pattern(_HEX.sub("", text))
 
 
-def now():
-    return datetime.now(timezone.utc)
-
-
-async def occupation_id(code: str, work_type: str = "") -> int:
-    row = await Occupation.select(Occupation.id).where(
-        (Occupation.code == code) & (Occupation.work_type == work_type)).first()
-    return row["id"]
-
-
 async def make_event(world, *, level: str = "province", name: str = "第三届全省职业技能大赛",
                      event_name: str = "电工赛项", occupation: str = "6-31-01-03", team: bool = False,
                      promotion_rules=PROMOTION_RULES, host: str = "edu", edition: int | None = 3) -> dict:
     occ = await occupation_id(occupation)
     async with write_transaction():
-        comp = (await Competition.insert(Competition(
-            name=name, level=level, year=2026, edition=edition, status="results_published", created_at=now(),
-            updated_at=now())).returning(Competition.id))[0]["id"]
-        await CompetitionOrganizer.insert(CompetitionOrganizer(competition=comp, organization=world.orgs[host],
-                                                               role="host"))
-        await CompetitionOrganizer.insert(CompetitionOrganizer(competition=comp, organization=world.orgs["hrss"],
-                                                               role="organizer"))
+        comp = await insert_competition(world, name=name, level=level, edition=edition, status="results_published",
+                                        organizers=((host, "host"), ("hrss", "organizer")))
         event = (await Event.insert(Event(
             competition=comp, code="E01", name=event_name, occupation=occ, group="student", track="secondary",
             team=team, min_members=2 if team else 1, max_members=3 if team else 1,
@@ -66,16 +48,7 @@ async def make_event(world, *, level: str = "province", name: str = "第三届�
 
 async def make_entry(world, event_id: int, school: str, people: list[int], coaches: list[int] = (),
                      status: str = "approved") -> int:
-    async with write_transaction():
-        entry = (await Entry.insert(Entry(event=event_id, school=world.orgs[school], status=status,
-                                          created_at=now(), updated_at=now())).returning(Entry.id))[0]["id"]
-        for i, pid in enumerate(people):
-            await EntryMember.insert(EntryMember(entry=entry, event=event_id, person=pid, role="competitor",
-                                                 position=i, active=status not in ("declined", "withdrawn", "draft")))
-        for i, pid in enumerate(coaches):
-            await EntryMember.insert(EntryMember(entry=entry, event=event_id, person=pid, role="coach",
-                                                 position=10 + i, active=False))
-    return entry
+    return await insert_entry(event_id, world.orgs[school], people, coaches, status=status)
 
 
 def results_doc(entries: list[tuple[int | str, int | None, str | None]], *, status: str = "final",
@@ -107,16 +80,8 @@ def results_doc(entries: list[tuple[int | str, int | None, str | None]], *, stat
 
 
 def xlsx(rows: list[list], headers=("身份证号", "姓名", "职业编码", "工种/职业方向", "等级", "认定日期")) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(list(headers))
-    for row in rows:
-        ws.append(row)
-    for cell in ws["A"]:
-        cell.number_format = "@"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    """A skill-level certificate sheet: ``headers`` then ``rows``, the ID column stored as text."""
+    return workbook([list(headers), *rows], text_columns=[0])
 
 
 def pdf_text(pdf: bytes) -> str:

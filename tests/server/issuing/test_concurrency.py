@@ -13,7 +13,7 @@ from server.errors import Conflict
 from server.issuing.keyring import allocate
 from server.issuing.status import CERTIFICATE_STATUS
 from server.issuing.tables import Certificate
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 OCCUPATIONS = ["6-31-01-03", "6-18-02-04", "4-12-01-01"]
 

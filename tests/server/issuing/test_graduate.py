@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from certificates import decode_pdf
 from server.issuing.codes import chinese_date
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 from tests.server.issuing.helpers import make_entry, make_event, pdf_text, results_doc, squash
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from server.issuing.tables import Certificate
 from server.people.tables import AwardRecord, SkillLevel
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 from tests.server.issuing.helpers import leaks_id, make_entry, make_event, results_doc
 
 

@@ -10,7 +10,7 @@ from certificates import cross_check
 from certificates.numbering import parse_skill_number
 from server.audit.tables import AuditEntry
 from server.issuing.clock import beijing_today
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 from tests.server.issuing.helpers import leaks_id
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from server.issuing.clock import beijing_today
 from server.issuing.tables import Certificate, CertificateCounter
 from server.people.tables import SkillLevel
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 from tests.server.issuing.helpers import xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

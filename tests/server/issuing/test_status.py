@@ -7,7 +7,7 @@ import datetime as dt
 
 from certificates import StatusList
 from server.audit.tables import AuditEntry
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 
 async def _issue(client, h, world, i=0, level=4):

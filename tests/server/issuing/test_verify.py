@@ -14,7 +14,7 @@ from certificates import CertKind, KeySet, contains_id_pattern, format_skill_num
 from certificates.envelope import b32decode_strict, b32encode, build_envelope, make_qr_text
 from certificates.keys import kid_of
 from server.issuing.clock import beijing_today
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 from tests.server.issuing.helpers import leaks_id
 from tests.server.query_count import count_queries
 

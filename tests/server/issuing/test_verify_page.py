@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from certificates.envelope import b32decode_strict, b32encode, build_envelope
 from server.config import PROJECT_ROOT
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 NODE = shutil.which("node")
 SCRIPT = """

@@ -1,14 +1,13 @@
-"""Builders for people tests: valid resident IDs and roster workbooks."""
+"""Builders for people tests: valid resident IDs and roster workbooks (on tests/server/factories.py's
+``workbook``; uploads go through its ``upload``)."""
 
 from __future__ import annotations
 
-import io
 import random
 from datetime import date, timedelta
 
-from openpyxl import Workbook
-
 from server.demo.people import make_resident_id
+from tests.server.factories import workbook
 
 ROSTER_HEADER = ["姓名 (name)", "身份证号 (resident_id)", "身份 (status)", "专业代码 (major_code)",
                  "专业名称 (major_name)", "入学年份 (enrollment_year)", "毕业年份 (graduation_year)", "手机号 (phone)"]
@@ -33,16 +32,6 @@ def roster_rows(n: int, seed: int = 99, taken: set[str] | None = None) -> list[l
             for i, rid in enumerate(unique_ids(n, seed, taken))]
 
 
-def workbook(rows: list[list], header: list = ROSTER_HEADER) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("data")
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def upload(content: bytes, name: str = "roster.xlsx") -> dict:
-    return {"file": (name, content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+def roster_workbook(rows: list[list], header: list = ROSTER_HEADER) -> bytes:
+    """A roster as a school exports it: the bilingual header, then ``rows``."""
+    return workbook([header, *rows])

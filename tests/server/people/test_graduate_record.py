@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from openpyxl import load_workbook
 
-from tests.server.helpers import token_for
+from tests.server.factories import FULL_ID, token_for
 
-FULL_ID = re.compile(r"(?<![\d*])\d{17}[\dX](?![\d*])")
 LEVEL = {"occupation_code": "6-31-01-03", "level": 3, "obtained_on": "2025-12-20", "source_kind": "certificate",
          "source": "S123437123456253000001"}
 

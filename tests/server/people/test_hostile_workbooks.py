@@ -10,9 +10,9 @@ import pytest
 
 from server.people import roster
 from server.people.tables import Person
-from tests.server.helpers import token_for
+from tests.server.factories import token_for, upload
 from tests.server.people import hostile
-from tests.server.people.support import roster_rows, upload, workbook
+from tests.server.people.support import roster_rows, roster_workbook
 
 
 def roster_import(client, world, headers, content):
@@ -46,7 +46,7 @@ async def test_cells_far_apart_are_read_as_the_two_cells_they_are(client, world)
 
 async def test_the_memory_and_time_limits_of_the_worker(client, world, monkeypatch):
     headers = await token_for(client, "coord_a")
-    ordinary = workbook(roster_rows(3000))
+    ordinary = roster_workbook(roster_rows(3000))
     monkeypatch.setenv("JINENG_SHEET_MEMORY_MB", "1")
     r = await roster_import(client, world, headers, ordinary)
     assert r.status_code == 413 and r.json()["code"] == "workbook_memory_limit", r.text
@@ -55,7 +55,7 @@ async def test_the_memory_and_time_limits_of_the_worker(client, world, monkeypat
     # a tenth of the time this workbook takes anywhere (9,000 rows: about 2 s on the CI machine), so the
     # refusal does not depend on how fast the machine is
     monkeypatch.setenv("JINENG_SHEET_SECONDS", "0.2")
-    slow = workbook(roster_rows(9000))
+    slow = roster_workbook(roster_rows(9000))
     r = await roster_import(client, world, headers, slow)
     assert r.status_code == 413 and r.json()["code"] == "workbook_time_limit", r.text
     assert r.json()["limit"] == 0.2 and "0.2 s" in r.json()["detail"]
@@ -66,7 +66,7 @@ async def test_the_memory_and_time_limits_of_the_worker(client, world, monkeypat
 async def test_the_event_loop_serves_others_while_a_workbook_is_read(client, world, monkeypatch):
     """Requests sent once a large workbook's parse has begun are answered before the parse ends."""
     headers = await token_for(client, "coord_a")
-    content = workbook(roster_rows(6000))
+    content = roster_workbook(roster_rows(6000))
     parsing = asyncio.Event()
     finished: list[str] = []
     real = roster.read_sheet_async

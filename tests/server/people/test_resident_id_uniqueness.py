@@ -5,8 +5,8 @@ is, and nothing of it; whoever may read the record (the region's organizer) is t
 from __future__ import annotations
 
 from server.people.tables import Person
-from tests.server.helpers import token_for
-from tests.server.people.support import roster_rows, upload, workbook
+from tests.server.factories import token_for, upload
+from tests.server.people.support import roster_rows, roster_workbook
 
 
 def person(world, name, resident_id, school="school_a"):
@@ -43,7 +43,7 @@ async def test_the_roster_import_says_the_same(client, world):
     rows = roster_rows(2)
     rows.append(["他校生", world.resident_ids[world.people["school_c"][0]], "在校生", None, None, None, None, None])
     r = await client.post(f"/api/people/import?school_id={world.orgs['school_a']}", headers=h,
-                          files=upload(workbook(rows)))
+                          files=upload(roster_workbook(rows)))
     assert r.status_code == 422
     assert [(e["row"], e["code"]) for e in r.json()["errors"]] == [(4, "resident_id_unavailable")]
     assert not [w for w in record_words(world) if w in r.text], r.text

@@ -9,8 +9,8 @@ import time
 from openpyxl import load_workbook
 
 from server.people.tables import Person
-from tests.server.helpers import token_for
-from tests.server.people.support import ROSTER_HEADER, roster_rows, upload, workbook
+from tests.server.factories import token_for, upload
+from tests.server.people.support import ROSTER_HEADER, roster_rows, roster_workbook
 
 
 async def people_count() -> int:
@@ -28,7 +28,7 @@ async def test_template_download(client, world):
 async def test_import_then_dry_run_then_commit(client, world):
     h = await token_for(client, "coord_a")
     school = world.orgs["school_a"]
-    content = workbook(roster_rows(40))
+    content = roster_workbook(roster_rows(40))
     before = await people_count()
     dry = await client.post(f"/api/people/import?school_id={school}&dry_run=true", headers=h, files=upload(content))
     assert dry.status_code == 200 and dry.json()["committed"] is False and dry.json()["rows"] == 40
@@ -54,7 +54,7 @@ async def test_broken_row_in_the_middle_names_row_and_column_and_writes_nothing(
     rows[7][2] = "退休"  # row 9: unknown status (column C)
     before = await people_count()
     r = await client.post(f"/api/people/import?school_id={world.orgs['school_a']}", headers=h,
-                          files=upload(workbook(rows)))
+                          files=upload(roster_workbook(rows)))
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()
@@ -76,7 +76,7 @@ async def test_duplicates_in_file_and_against_the_database(client, world):
     rows.append(["他校生", world.resident_ids[world.people["school_b"][0]], "在校生", None, None, None, None, None])
     before = await people_count()
     r = await client.post(f"/api/people/import?school_id={world.orgs['school_a']}", headers=h,
-                          files=upload(workbook(rows)))
+                          files=upload(roster_workbook(rows)))
     assert r.status_code == 422
     found = [(e["row"], e["column"], e["code"]) for e in r.json()["errors"]]
     assert found == [(5, "B", "duplicate_in_file"), (7, "B", "already_on_roster"), (8, "B", "resident_id_unavailable")]
@@ -89,7 +89,7 @@ async def test_ids_rounded_by_excel_are_caught(client, world):
     rows = roster_rows(2)
     rows[1][1] = float(rows[1][1][:17] + "0")  # what Excel does to an 18-digit number
     r = await client.post(f"/api/people/import?school_id={world.orgs['school_a']}", headers=h,
-                          files=upload(workbook(rows)))
+                          files=upload(roster_workbook(rows)))
     assert r.status_code == 422
     assert [(e["row"], e["column"], e["code"]) for e in r.json()["errors"]] == [(3, "B", "resident_id_rounded")]
 
@@ -100,7 +100,7 @@ async def test_headers_by_key_extra_columns_and_blank_rows(client, world):
     for i, row in enumerate(roster_rows(3)):
         rows.append([i + 1, row[0], row[1]])
     rows.insert(2, [None, None, None])
-    content = workbook(rows[1:], header=rows[0])
+    content = roster_workbook(rows[1:], header=rows[0])
     r = await client.post(f"/api/people/import?school_id={world.orgs['school_a']}", headers=h, files=upload(content))
     assert r.status_code == 201, r.text
     assert r.json()["created"] == 3
@@ -115,18 +115,18 @@ async def test_not_xlsx_and_scope(client, world):
     r = await client.post(f"/api/people/import?school_id={school}", headers=h, files=upload(b"%PDF-1.4 junk"))
     assert r.status_code == 415
     r = await client.post(f"/api/people/import?school_id={world.orgs['school_b']}", headers=h,
-                          files=upload(workbook(roster_rows(1))))
+                          files=upload(roster_workbook(roster_rows(1))))
     assert r.status_code == 403 and r.json()["code"] == "other_school"
     r = await client.post(f"/api/people/import?school_id={world.orgs['school_b']}",
-                          headers=await token_for(client, "organizer"), files=upload(workbook(roster_rows(1))))
+                          headers=await token_for(client, "organizer"), files=upload(roster_workbook(roster_rows(1))))
     assert r.status_code == 201  # organizers in scope may import for the school
-    r = await client.post("/api/people/import", headers=h, files=upload(workbook(roster_rows(1))))
+    r = await client.post("/api/people/import", headers=h, files=upload(roster_workbook(roster_rows(1))))
     assert r.status_code == 400  # school_id is required
 
 
 async def test_five_thousand_rows_import_in_seconds(client, world):
     h = await token_for(client, "coord_a")
-    content = workbook(roster_rows(5000, seed=5))
+    content = roster_workbook(roster_rows(5000, seed=5))
     started = time.perf_counter()
     r = await client.post(f"/api/people/import?school_id={world.orgs['school_a']}", headers=h, files=upload(content))
     elapsed = time.perf_counter() - started

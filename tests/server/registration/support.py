@@ -1,31 +1,25 @@
 """Builders for registration tests: a competition with events, extra students and teachers, entries.
 
 Competitions and events are written straight into the competitions tables (the registration domain only
-reads them), with the 济宁市教育局 as host so the world's ``organizer`` manages the competition.
+reads them), with the 济宁市教育局 as host so the world's ``organizer`` manages the competition. Shared
+builders (the world, competition rows, workbooks, uploads) are in tests/server/factories.py.
 """
 
 from __future__ import annotations
 
-import io
 import random
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
-from openpyxl import Workbook, load_workbook
 
-from server.catalog.tables import Occupation
-from server.competitions.tables import Competition, CompetitionOrganizer, Event
+from server.competitions.tables import Event
 from server.db import write_transaction
 from server.demo.people import make_resident_id
 from server.people.schemas import PersonIn
 from server.people.services import insert_person, school_row
-from tests.server.helpers import World, token_for
-
-FULL_ID = re.compile(r"(?<![\d*])\d{17}[\dX](?![\d*])")
-NOW = lambda: datetime.now(timezone.utc)  # noqa: E731
+from tests.server.factories import World, insert_competition, now, occupation_id, token_for
 
 
 @dataclass
@@ -65,24 +59,14 @@ async def add_people(w: World, reg: Reg | None, school_key: str, n: int, *, stat
 
 async def make_competition(w: World, *, status: str = "registration_open", level: str = "city",
                            host: str = "edu") -> int:
-    stamp = NOW()
-    rows = await Competition.insert(Competition(name="2026年济宁市职业院校技能大赛", level=level, year=2026,
-                                                status=status, created_at=stamp, updated_at=stamp)).returning(Competition.id)
-    comp = rows[0]["id"]
-    await CompetitionOrganizer.insert(CompetitionOrganizer(competition=comp, organization=w.orgs[host], role="host"))
-    return comp
-
-
-async def occupation_id(code: str = "6-31-01-03") -> int:
-    row = await Occupation.select(Occupation.id).where((Occupation.code == code) & (Occupation.work_type == "")).first()
-    return row["id"]
+    return await insert_competition(w, status=status, level=level, organizers=((host, "host"),))
 
 
 async def make_event(comp: int, code: str, *, team: bool = False, min_members: int = 1, max_members: int = 1,
                      max_coaches: int = 2, quota: int | None = None, opens: datetime | None = None,
                      closes: datetime | None = None, eligibility: dict[str, Any] | None = None,
                      occupation: str = "6-31-01-03", name: str | None = None) -> int:
-    stamp = NOW()
+    stamp = now()
     rows = await Event.insert(Event(
         competition=comp, code=code, name=name or f"电工 {code}", occupation=await occupation_id(occupation),
         team=team, min_members=min_members, max_members=max_members, max_coaches=max_coaches,
@@ -130,23 +114,3 @@ async def submit(client, reg: Reg, user: str, entry_id: int, expect: int = 200) 
     r = await client.post(f"/api/entries/{entry_id}/submit", headers=reg.tokens[user])
     assert r.status_code == expect, r.text
     return r.json()
-
-
-def xlsx(rows: list[list[Any]]) -> bytes:
-    """A workbook whose first sheet holds ``rows`` (the first is the header row)."""
-    wb = Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def read_xlsx(content: bytes) -> list[list[Any]]:
-    wb = load_workbook(io.BytesIO(content), read_only=True)
-    return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-
-
-def upload(content: bytes, name: str = "file.xlsx") -> dict:
-    return {"file": (name, content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}

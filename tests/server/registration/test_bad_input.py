@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from server.registration.tables import Entry
-from tests.server.registration.support import draft, submit, upload
+from tests.server.factories import upload
+from tests.server.registration.support import draft, submit
 
 
 def problem(r, status: int) -> dict:

@@ -9,16 +9,8 @@ from openpyxl import load_workbook
 
 from server.people.tables import Person
 from server.registration.tables import Entry, EntryMember
-from tests.server.registration.support import (
-    DEFAULT_RULES,
-    FULL_ID,
-    draft,
-    make_event,
-    read_xlsx,
-    submit,
-    upload,
-    xlsx,
-)
+from tests.server.factories import FULL_ID, read_workbook, upload, workbook
+from tests.server.registration.support import DEFAULT_RULES, draft, make_event, submit
 
 HEADER = ["队名 (team_name)", "选手1身份证号 (member_1_resident_id)", "选手1姓名 (member_1_name)",
           "选手2身份证号 (member_2_resident_id)", "选手2姓名 (member_2_name)",
@@ -87,7 +79,7 @@ async def test_a_broken_row_in_the_middle_writes_nothing(client, reg):
     rows = await team_rows(reg, 4)
     rows[2][3] = rows[2][3][:-1] + ("0" if rows[2][3][-1] != "0" else "1")  # row 4, column D: wrong check char
     r = await client.post(f"/api/entries/import?event_id={reg.team}", headers=reg.tokens["coord_a"],
-                          files=upload(xlsx([HEADER, *rows])))
+                          files=upload(workbook([HEADER, *rows])))
     assert r.status_code == 422, r.text
     body = r.json()
     assert body["code"] == "import_invalid" and body["rows"] == 4
@@ -102,7 +94,7 @@ async def test_duplicates_in_the_file_and_against_the_database(client, reg):
     rows[2][1:3] = rows[0][1:3]  # row 4 repeats row 2's first competitor
     rows[1][0] = rows[0][0]  # row 3 repeats row 2's team name
     r = await client.post(f"/api/entries/import?event_id={reg.team}", headers=reg.tokens["coord_a"],
-                          files=upload(xlsx([HEADER, *rows])))
+                          files=upload(workbook([HEADER, *rows])))
     assert r.status_code == 422
     found = [(e["row"], e["column"], e["code"]) for e in r.json()["errors"]]
     assert (3, "A", "duplicate_team_name") in found and (4, "B", "duplicate_in_file") in found
@@ -112,7 +104,7 @@ async def test_duplicates_in_the_file_and_against_the_database(client, reg):
     await draft(client, reg, "coord_a", reg.team, [a[0], a[1]], team_name="已有")
     rows = await team_rows(reg, 2)
     r = await client.post(f"/api/entries/import?event_id={reg.team}", headers=reg.tokens["coord_a"],
-                          files=upload(xlsx([HEADER, *rows])))
+                          files=upload(workbook([HEADER, *rows])))
     assert r.status_code == 422
     assert [(e["row"], e["column"], e["code"]) for e in r.json()["errors"]] == [
         (2, "B", "already_entered"), (2, "D", "already_entered")]
@@ -129,7 +121,7 @@ async def test_roster_names_roles_and_team_size_are_checked(client, reg):
     extra = ["他校队", reg.resident_ids[b_student], None, reg.resident_ids[reg.students["school_a"][6]], None,
              None, None, None, None]
     r = await client.post(f"/api/entries/import?event_id={reg.team}", headers=reg.tokens["coord_a"],
-                          files=upload(xlsx([HEADER, *rows, extra])))
+                          files=upload(workbook([HEADER, *rows, extra])))
     assert r.status_code == 422
     found = [(e["row"], e["column"], e["code"]) for e in r.json()["errors"]]
     assert found == [(2, "C", "name_mismatch"), (3, "H", "coach_not_teacher"), (4, "D", "too_few_members"),
@@ -156,9 +148,9 @@ async def test_uploads_that_are_not_xlsx(client, reg):
     assert big.status_code == 413
     no_file = await client.post(url, headers=h, data={"other": "x"})
     assert no_file.status_code == 400
-    header_only = await client.post(url, headers=h, files=upload(xlsx([HEADER])))
+    header_only = await client.post(url, headers=h, files=upload(workbook([HEADER])))
     assert header_only.status_code == 422 and header_only.json()["code"] == "no_rows"
-    wrong_header = await client.post(url, headers=h, files=upload(xlsx([["姓名", "电话"], ["张三", "1"]])))
+    wrong_header = await client.post(url, headers=h, files=upload(workbook([["姓名", "电话"], ["张三", "1"]])))
     assert wrong_header.status_code == 422
     assert {e["code"] for e in wrong_header.json()["errors"]} == {"missing_column"}
     assert await Entry.count() == 0
@@ -166,7 +158,7 @@ async def test_uploads_that_are_not_xlsx(client, reg):
 
 async def test_import_into_another_school_is_refused(client, reg):
     r = await client.post(f"/api/entries/import?event_id={reg.team}&school_id={reg.world.orgs['school_b']}",
-                          headers=reg.tokens["coord_a"], files=upload(xlsx([HEADER, *await team_rows(reg, 1)])))
+                          headers=reg.tokens["coord_a"], files=upload(workbook([HEADER, *await team_rows(reg, 1)])))
     assert r.status_code == 403 and r.json()["code"] == "other_school"
 
 
@@ -180,12 +172,12 @@ async def test_exports_mask_ids_for_coordinators_only(client, reg):
     for fmt in ("xlsx", "csv"):
         r = await client.get(f"/api/entries/export?format={fmt}", headers=reg.tokens["coord_a"])
         assert r.status_code == 200, r.text
-        text = r.content.decode("utf-8-sig") if fmt == "csv" else str(read_xlsx(r.content))
+        text = r.content.decode("utf-8-sig") if fmt == "csv" else str(read_workbook(r.content))
         assert not FULL_ID.search(text), text
         assert reg.resident_ids[a[0]][:3] + "*" * 11 + reg.resident_ids[a[0]][-4:] in text
         assert "'=HYPERLINK" in text  # formula injection is defused
         assert reg.resident_ids[b[0]][-4:] + "," not in text  # another school's entries are absent
-    rows = read_xlsx((await client.get("/api/entries/export", headers=reg.tokens["coord_a"])).content)
+    rows = read_workbook((await client.get("/api/entries/export", headers=reg.tokens["coord_a"])).content)
     assert len(rows) == 1 + 3  # header, two competitors, one coach
     assert {row[4] for row in rows[1:]} == {"曲阜市职业中等专业学校"}
     # the organizer in scope gets full IDs
@@ -203,7 +195,7 @@ async def test_review_status_export(client, reg):
                       json={"remarks": [{"field": "members[0].person_id", "message": "请补充学籍证明"}]})
     r = await client.get(f"/api/review/export?competition_id={reg.competition_id}", headers=reg.tokens["organizer"])
     assert r.status_code == 200
-    rows = read_xlsx(r.content)
+    rows = read_workbook(r.content)
     assert rows[1][7] == "已退回" and "请补充学籍证明" in rows[1][11]
     r = await client.get(f"/api/review/export?competition_id={reg.competition_id}&format=csv",
                          headers=reg.tokens["organizer"])
@@ -245,5 +237,5 @@ async def test_a_template_imports_only_into_its_own_event(client, reg):
     assert r.status_code == 201 and r.json()["created"] == 1
     # a workbook that carries no template mark (made by hand) is read by its columns as before
     plain = await client.post(f"/api/entries/import?event_id={twin}&dry_run=true", headers=h,
-                              files=upload(xlsx([HEADER[1:3], [reg.resident_ids[a[1]], None]])))
+                              files=upload(workbook([HEADER[1:3], [reg.resident_ids[a[1]], None]])))
     assert plain.status_code == 200, plain.text

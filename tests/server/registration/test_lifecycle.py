@@ -8,7 +8,8 @@ from server.errors import Conflict
 from server.registration.entries import WITHDRAWN
 from server.registration.facts import now
 from server.registration.tables import Entry, EntryMember
-from tests.server.registration.support import FULL_ID, draft, submit
+from tests.server.factories import FULL_ID
+from tests.server.registration.support import draft, submit
 
 
 async def audit_actions(client, reg, entry_id: int) -> list[str]:

@@ -11,7 +11,7 @@ import asyncio
 from server.accounts.schemas import GrantIn, UserIn
 from server.accounts.services import create_user
 from server.registration.tables import Entry, EntryMember
-from tests.server.helpers import PASSWORD, token_for
+from tests.server.factories import PASSWORD, token_for
 from tests.server.registration.support import DEFAULT_RULES, add_people, draft, make_event
 
 

@@ -10,13 +10,12 @@ import json
 
 from server.audit.tables import AuditEntry
 from server.registration.tables import Entry
-from tests.server.competitions.conftest import world  # noqa: F401  (county authority, six students per school)
-from tests.server.helpers import token_for
-from tests.server.results.test_advancement import advancement_url, finished_county
+from tests.server.competitions.helpers import advancement_url, finished_county
+from tests.server.factories import token_for
 
 
-async def test_withdrawing_a_qualifier_offers_the_place_to_the_next(client, world):  # noqa: F811
-    admin, county, event, city, city_events, ids = await finished_county(client, world)
+async def test_withdrawing_a_qualifier_offers_the_place_to_the_next(client, competition_world):
+    admin, county, event, city, city_events, ids = await finished_county(client, competition_world)
     body = (await client.post(advancement_url(county, event), headers=admin)).json()
     second = next(q["entry_id"] for q in body["qualifiers"] if q["rank"] == 2)
     r = await client.post(f"/api/entries/{second}/withdraw", headers=await token_for(client, "coord_a"),
@@ -31,8 +30,8 @@ async def test_withdrawing_a_qualifier_offers_the_place_to_the_next(client, worl
     assert json.loads(audit["after"])["replacement"] == replacement
 
 
-async def test_concurrent_withdrawals_and_advancement_runs(client, world):  # noqa: F811
-    admin, county, event, city, city_events, ids = await finished_county(client, world)
+async def test_concurrent_withdrawals_and_advancement_runs(client, competition_world):
+    admin, county, event, city, city_events, ids = await finished_county(client, competition_world)
     body = (await client.post(advancement_url(county, event), headers=admin)).json()
     by_rank = {q["rank"]: q["entry_id"] for q in body["qualifiers"]}
     edu = await token_for(client, "organizer")

@@ -9,49 +9,12 @@ import json
 from server.audit.tables import AuditEntry
 from server.registration.tables import Entry, EntryMember
 from server.results.advancement import offer_replacement
-from tests.server.competitions.helpers import add_entries, create_competition, create_event, results_file, step
-from tests.server.helpers import token_for
-
-JSON = {"content-type": "application/json"}
+from tests.server.competitions.helpers import add_entries, advancement_url, finished_county, step
+from tests.server.factories import token_for
 
 
-async def finished_county(client, world, totals=("95", "90", "88", "80", "72", "60"), advancement=None,
-                          city_events=("DG",), publish=True):
-    """A county competition with published DG results feeding the city competition (registration open)."""
-    admin = await token_for(client, "admin")
-    city = await create_competition(client, admin, world)
-    city_event_ids = {}
-    for code in city_events:
-        if code == "DG":
-            city_event_ids[code] = (await create_event(client, admin, city["id"]))["id"]
-        else:
-            city_event_ids[code] = (await create_event(client, admin, city["id"], code=code, name="焊工",
-                                                       occupation_code="6-18-02-04", work_type="电焊工"))["id"]
-    await step(client, admin, city["id"], "registration_open")
-    county = await create_competition(client, admin, world, level="county", organizers=("county_edu",),
-                                      parent_id=city["id"], name="2026年曲阜市职业院校技能大赛")
-    extra = {"advancement_rules": advancement} if advancement else {}
-    event = await create_event(client, admin, county["id"], **extra)
-    await step(client, admin, county["id"], "registration_open")
-    people = [(world.orgs["school_a"], [p]) for p in world.people["school_a"][:3]] + \
-             [(world.orgs["school_b"], [p]) for p in world.people["school_b"][:3]]
-    coach = world.people["school_a"][5]
-    ids = await add_entries(event["id"], people[:len(totals)], coach=coach)
-    await step(client, admin, county["id"], "registration_closed", "running")
-    r = await client.post(f"/api/competitions/{county['id']}/events/{event['id']}/results",
-                          content=results_file(dict(zip(ids, totals))), headers={**admin, **JSON})
-    assert r.status_code == 201, r.text
-    if publish:
-        await step(client, admin, county["id"], "results_published")
-    return admin, county, event, city, city_event_ids, ids
-
-
-def advancement_url(county, event):
-    return f"/api/competitions/{county['id']}/events/{event['id']}/advancement"
-
-
-async def test_the_qualifiers_become_pending_entries_with_provenance(client, world):
-    admin, county, event, city, city_events, ids = await finished_county(client, world)
+async def test_the_qualifiers_become_pending_entries_with_provenance(client, competition_world):
+    admin, county, event, city, city_events, ids = await finished_county(client, competition_world)
     preview = await client.get(advancement_url(county, event), headers=admin)
     assert preview.status_code == 200, preview.text
     assert [q["outcome"] for q in preview.json()["qualifiers"]] == ["would_create"] * 3
@@ -72,17 +35,17 @@ async def test_the_qualifiers_become_pending_entries_with_provenance(client, wor
         assert detail["rule"]["top_n"] == 3 and detail["from"]["competition_id"] == county["id"]
         assert detail["from"]["level"] == "county" and detail["basis"]
     first = created[0]
-    assert first["school"] == world.orgs["school_a"]
+    assert first["school"] == competition_world.orgs["school_a"]
     members = await EntryMember.select().where(EntryMember.entry == first["id"]).order_by(EntryMember.position)
     assert [(m["person"], m["role"], m["event"], m["active"]) for m in members] == [
-        (world.people["school_a"][0], "competitor", city_events["DG"], True),
-        (world.people["school_a"][5], "coach", city_events["DG"], True)]
+        (competition_world.people["school_a"][0], "competitor", city_events["DG"], True),
+        (competition_world.people["school_a"][5], "coach", city_events["DG"], True)]
     audit = await AuditEntry.select().where(AuditEntry.action == "entry.created_by_advancement")
     assert len(audit) == 3
 
 
-async def test_running_twice_creates_nothing_new(client, world):
-    admin, county, event, city, city_events, ids = await finished_county(client, world)
+async def test_running_twice_creates_nothing_new(client, competition_world):
+    admin, county, event, city, city_events, ids = await finished_county(client, competition_world)
     assert (await client.post(advancement_url(county, event), headers=admin)).json()["created"] == 3
     again = await client.post(advancement_url(county, event), headers=admin)
     assert again.status_code == 200 and again.json()["created"] == 0
@@ -90,10 +53,10 @@ async def test_running_twice_creates_nothing_new(client, world):
     assert await Entry.count().where(Entry.event == city_events["DG"]) == 3
 
 
-async def test_concurrent_runs_create_each_qualifier_once(client, world):
+async def test_concurrent_runs_create_each_qualifier_once(client, competition_world):
     import asyncio
 
-    admin, county, event, city, city_events, ids = await finished_county(client, world)
+    admin, county, event, city, city_events, ids = await finished_county(client, competition_world)
     edu = await token_for(client, "organizer")
     runs = await asyncio.gather(*[client.post(advancement_url(county, event), headers=(admin, edu)[i % 2])
                                   for i in range(8)])
@@ -102,32 +65,33 @@ async def test_concurrent_runs_create_each_qualifier_once(client, world):
     assert await Entry.count().where(Entry.event == city_events["DG"]) == 3
 
 
-async def test_ties_at_the_cut_advance_together(client, world):
+async def test_ties_at_the_cut_advance_together(client, competition_world):
     admin, county, event, city, city_events, ids = await finished_county(
-        client, world, totals=("95", "90", "88", "88", "72", "60"))
+        client, competition_world, totals=("95", "90", "88", "88", "72", "60"))
     body = (await client.post(advancement_url(county, event), headers=admin)).json()
     assert body["created"] == 4 and any("tied" in n for n in body["notes"])
 
 
-async def test_a_person_already_entered_is_skipped_not_doubled(client, world):
-    admin, county, event, city, city_events, ids = await finished_county(client, world)
-    await add_entries(city_events["DG"], [(world.orgs["school_a"], [world.people["school_a"][1]])], status="submitted")
+async def test_a_person_already_entered_is_skipped_not_doubled(client, competition_world):
+    admin, county, event, city, city_events, ids = await finished_county(client, competition_world)
+    await add_entries(city_events["DG"],
+                      [(competition_world.orgs["school_a"], [competition_world.people["school_a"][1]])], status="submitted")
     body = (await client.post(advancement_url(county, event), headers=admin)).json()
     outcomes = {q["source_entry_id"]: q for q in body["qualifiers"]}
     assert outcomes[ids[1]]["outcome"] == "skipped" and "already" in outcomes[ids[1]]["reason"]
     assert body["created"] == 2
 
 
-async def test_refusals(client, world):
-    admin, county, event, city, city_events, ids = await finished_county(client, world, city_events=("HG",))
+async def test_refusals(client, competition_world):
+    admin, county, event, city, city_events, ids = await finished_county(client, competition_world, city_events=("HG",))
     r = await client.post(advancement_url(county, event), headers=admin)
     assert r.status_code == 409 and r.json()["code"] == "no_matching_event"
     other = await token_for(client, "other_organizer")
     assert (await client.post(advancement_url(county, event), headers=other)).status_code == 403
 
 
-async def test_refused_before_results_are_published_and_after_the_parent_closes(client, world):
-    admin, county, event, city, city_events, ids = await finished_county(client, world, publish=False)
+async def test_refused_before_results_are_published_and_after_the_parent_closes(client, competition_world):
+    admin, county, event, city, city_events, ids = await finished_county(client, competition_world, publish=False)
     r = await client.post(advancement_url(county, event), headers=admin)
     assert r.status_code == 409 and r.json()["code"] == "results_not_published"
     await step(client, admin, county["id"], "results_published")
@@ -149,8 +113,8 @@ async def withdraw(entry_id: int) -> None:
         await EntryMember.update({EntryMember.active: False}).where(EntryMember.entry == entry_id)
 
 
-async def test_a_withdrawn_qualifier_is_replaced_by_the_next_eligible(client, world):
-    admin, county, event, city, city_events, ids = await finished_county(client, world)
+async def test_a_withdrawn_qualifier_is_replaced_by_the_next_eligible(client, competition_world):
+    admin, county, event, city, city_events, ids = await finished_county(client, competition_world)
     body = (await client.post(advancement_url(county, event), headers=admin)).json()
     second = next(q["entry_id"] for q in body["qualifiers"] if q["rank"] == 2)
     await withdraw(second)
@@ -167,15 +131,16 @@ async def test_a_withdrawn_qualifier_is_replaced_by_the_next_eligible(client, wo
                                                           & (Entry.status == "submitted"))
     assert sorted(e["source_entry"] for e in active) == [ids[0], ids[2], ids[3]]
     # entries that did not come from advancement are not replaced
-    direct = await add_entries(city_events["DG"], [(world.orgs["school_b"], [world.people["school_b"][4]])])
+    direct = await add_entries(city_events["DG"],
+                               [(competition_world.orgs["school_b"], [competition_world.people["school_b"][4]])])
     assert await offer_replacement(direct[0], None) is None
 
 
-async def test_replacement_inside_a_withdrawal_transaction(client, world):
+async def test_replacement_inside_a_withdrawal_transaction(client, competition_world):
     """The registration domain calls offer_replacement within its own write transaction."""
     from server.db import write_transaction
 
-    admin, county, event, city, city_events, ids = await finished_county(client, world)
+    admin, county, event, city, city_events, ids = await finished_county(client, competition_world)
     body = (await client.post(advancement_url(county, event), headers=admin)).json()
     first = body["qualifiers"][0]["entry_id"]
     async with write_transaction():

@@ -10,8 +10,8 @@ import scoring
 from tests.server.competitions.helpers import JSON, SIMPLE_SCHEME, marks_for, running_event, url
 
 
-async def test_computing_names_the_entry_the_aspect_and_what_is_needed(client, world):
-    admin, competition, event, ids = await running_event(client, world)
+async def test_computing_names_the_entry_the_aspect_and_what_is_needed(client, competition_world):
+    admin, competition, event, ids = await running_event(client, competition_world)
     sheet = marks_for(ids, random.Random(5), skip=2)  # entry ids[2] lacks its fifth C1 mark
     b1 = [m for m in sheet["marks"] if m["entry"] == str(ids[0]) and m["aspect"] == "B1"]
     for m, value in zip(b1, ("0", "3", "3")):  # three judges 3 apart on a 0-3 judgement: re-mark
@@ -37,8 +37,9 @@ DOUBLE_MARKED = {
 }
 
 
-async def test_double_marking_asks_for_a_third_marker_then_an_arbiter(client, world):
-    admin, competition, event, ids = await running_event(client, world, entries_per_school=1, scheme=DOUBLE_MARKED)
+async def test_double_marking_asks_for_a_third_marker_then_an_arbiter(client, competition_world):
+    admin, competition, event, ids = await running_event(client, competition_world, entries_per_school=1,
+                                                         scheme=DOUBLE_MARKED)
     first, second = (str(i) for i in ids)
     marks = [{"entry": e, "judge": "J1", "aspect": "A1", "mark": "30"} for e in (first, second)] + [
         {"entry": first, "judge": "M1", "aspect": "E1", "mark": "30"},
@@ -57,8 +58,8 @@ async def test_double_marking_asks_for_a_third_marker_then_an_arbiter(client, wo
         (first, "needs_third_marker", "a third marker"), (second, "needs_arbiter", "an arbiter's mark")]
 
 
-async def test_an_imported_file_that_is_not_final_names_them_too(client, world):
-    admin, competition, event, ids = await running_event(client, world, entries_per_school=1)
+async def test_an_imported_file_that_is_not_final_names_them_too(client, competition_world):
+    admin, competition, event, ids = await running_event(client, competition_world, entries_per_school=1)
     marked = ids[0]
     result = scoring.compute_event(
         SIMPLE_SCHEME, [scoring.Mark(entry=str(marked), judge="J1", aspect="A1", mark=Decimal("90"))],

@@ -7,10 +7,10 @@ from __future__ import annotations
 from tests.server.competitions.helpers import JSON, results_file, running_event, url
 
 
-async def test_only_competitions_with_published_results_are_listed_for_anyone(client, world):
+async def test_only_competitions_with_published_results_are_listed_for_anyone(client, competition_world):
     assert (await client.get("/api/public/competitions")).json() == []
-    admin, shown, event, ids = await running_event(client, world, entries_per_school=1)
-    _, hidden, other, other_ids = await running_event(client, world, entries_per_school=1, admin=admin)
+    admin, shown, event, ids = await running_event(client, competition_world, entries_per_school=1)
+    _, hidden, other, other_ids = await running_event(client, competition_world, entries_per_school=1, admin=admin)
     for competition, ev, entry_ids in ((shown, event, ids), (hidden, other, other_ids)):
         file = results_file(dict(zip(entry_ids, ["90", "80"])))
         assert (await client.post(url(competition, ev), content=file, headers={**admin, **JSON})).status_code == 201

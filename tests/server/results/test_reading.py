@@ -4,19 +4,20 @@ the events' ``results_status`` said before it moved to the results domain)."""
 from __future__ import annotations
 
 from tests.server.competitions.helpers import JSON, results_file, running_event, url
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 
-async def test_published_results_show_ids_only_to_those_who_manage_the_competition(client, world):
+async def test_published_results_show_ids_only_to_those_who_manage_the_competition(client, competition_world):
     """Issue 13 item 8: a coordinator or another city's organizer reads published results by name."""
-    admin, competition, event, ids = await running_event(client, world)
+    admin, competition, event, ids = await running_event(client, competition_world)
     file = results_file(dict(zip(ids, ["95", "88", "72", "90", "60", "81"])))
     assert (await client.post(url(competition, event), content=file, headers={**admin, **JSON})).status_code == 201
     assert (await client.post(url(competition, event, "results/publish"), headers=admin)).status_code == 200
     for name in ("admin", "organizer", "hrss_organizer"):
         lines = (await client.get(url(competition, event), headers=await token_for(client, name))).json()["lines"]
         assert sorted(line["entry_id"] for line in lines) == sorted(ids), name
-        assert {line["school_id"] for line in lines} == {world.orgs["school_a"], world.orgs["school_b"]}, name
+        assert {line["school_id"] for line in lines} == {competition_world.orgs["school_a"],
+                                                         competition_world.orgs["school_b"]}, name
     for name in ("coord_a", "coord_b", "other_organizer", "judge", "graduate"):
         r = await client.get(url(competition, event), headers=await token_for(client, name))
         assert r.status_code == 200, (name, r.text)
@@ -26,8 +27,8 @@ async def test_published_results_show_ids_only_to_those_who_manage_the_competiti
         assert sorted(line["rank"] for line in lines) == [1, 2, 3, 4, 5, 6]
 
 
-async def test_where_each_event_stands_with_its_results(client, world):
-    admin, competition, event, ids = await running_event(client, world, entries_per_school=1)
+async def test_where_each_event_stands_with_its_results(client, competition_world):
+    admin, competition, event, ids = await running_event(client, competition_world, entries_per_school=1)
     judge = await token_for(client, "judge")
     status_url = f"/api/competitions/{competition['id']}/results"
     before = (await client.get(status_url, headers=judge)).json()

@@ -20,11 +20,11 @@ from tests.server.competitions.helpers import (
     step,
     url,
 )
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 
-async def test_a_results_file_is_imported_with_every_line(client, world):
-    admin, competition, event, ids = await running_event(client, world)
+async def test_a_results_file_is_imported_with_every_line(client, competition_world):
+    admin, competition, event, ids = await running_event(client, competition_world)
     totals = dict(zip(ids, ["95.5", "88", "72.25", "90", "60", "81"]))
     r = await client.post(url(competition, event), content=results_file(totals), headers={**admin, **JSON})
     assert r.status_code == 201, r.text
@@ -43,8 +43,8 @@ async def test_a_results_file_is_imported_with_every_line(client, world):
         (event["id"], "imported", "import", 6)]
 
 
-async def test_a_broken_row_in_the_middle_imports_nothing(client, world):
-    admin, competition, event, ids = await running_event(client, world)
+async def test_a_broken_row_in_the_middle_imports_nothing(client, competition_world):
+    admin, competition, event, ids = await running_event(client, competition_world)
     doc = json.loads(results_file(dict(zip(ids, ["95", "88", "72", "90", "60", "81"]))))
     doc["entries"][2]["total"] = "7x.5"  # row 3
     doc["entries"][3]["entry"] = "999999"  # row 4: not an entry of this event
@@ -60,8 +60,8 @@ async def test_a_broken_row_in_the_middle_imports_nothing(client, world):
     assert not await AuditEntry.exists().where(AuditEntry.action == "event.results_imported")
 
 
-async def test_every_kind_of_bad_file_is_named(client, world):
-    admin, competition, event, ids = await running_event(client, world, entries_per_school=2)
+async def test_every_kind_of_bad_file_is_named(client, competition_world):
+    admin, competition, event, ids = await running_event(client, competition_world, entries_per_school=2)
     good = json.loads(results_file(dict(zip(ids, ["95", "88", "72", "90"]))))
 
     async def refused(doc, code, field, status=422):
@@ -97,16 +97,17 @@ async def test_every_kind_of_bad_file_is_named(client, world):
     short = json.loads(json.dumps(good))
     short["entries"] = short["entries"][:-1]
     await refused(short, "entries_missing", "entries")
-    submitted = await add_entries(event["id"], [(world.orgs["school_a"], [world.people["school_a"][5]])],
+    submitted = await add_entries(event["id"],
+                                  [(competition_world.orgs["school_a"], [competition_world.people["school_a"][5]])],
                                   status="submitted")
     await refused(changed(0, entry=str(submitted[0])), "entry_not_approved", "entries[0].entry")
     assert await EventResults.count() == 0 and await EntryResult.count() == 0
 
 
-async def test_withdrawn_entries_are_accepted_when_the_file_says_so(client, world):
+async def test_withdrawn_entries_are_accepted_when_the_file_says_so(client, competition_world):
     from server.registration.tables import Entry
 
-    admin, competition, event, ids = await running_event(client, world, entries_per_school=2)
+    admin, competition, event, ids = await running_event(client, competition_world, entries_per_school=2)
     await Entry.update({Entry.status: "withdrawn"}).where(Entry.id == ids[3])
     totals = dict(zip(ids, ["95", "88", "72", "0"]))
     lying = json.loads(results_file(totals))
@@ -119,8 +120,8 @@ async def test_withdrawn_entries_are_accepted_when_the_file_says_so(client, worl
     assert line["withdrawn"] and line["rank"] is None
 
 
-async def test_upload_reimport_publish_and_the_public_view(client, world):
-    admin, competition, event, ids = await running_event(client, world)
+async def test_upload_reimport_publish_and_the_public_view(client, competition_world):
+    admin, competition, event, ids = await running_event(client, competition_world)
     first = results_file(dict(zip(ids, ["95", "88", "72", "90", "60", "81"])))
     r = await client.post(url(competition, event), files={"file": ("results.json", first, "application/json")},
                           headers=admin)
@@ -153,7 +154,7 @@ async def test_upload_reimport_publish_and_the_public_view(client, world):
     assert top["members"] == ["学生b2"] and top["school"] == "济宁技师学院" and top["award_name"] == "一等奖"
     assert top["coaches"] == ["学生b5"]
     text = anonymous.text
-    for rid in world.resident_ids.values():
+    for rid in competition_world.resident_ids.values():
         assert rid not in text and rid[-4:] not in text
     assert not any(key.endswith("id") for line in page["lines"] for key in line)
     summary = (await client.get(f"/api/public/competitions/{competition['id']}/results")).json()
@@ -166,12 +167,13 @@ async def test_upload_reimport_publish_and_the_public_view(client, world):
     assert {a["occupation_code"] for a in awards} == {"6-31-01-03"} and awards[0]["competition_level"] == "city"
 
 
-async def test_only_organizers_import_and_only_while_running(client, world):
+async def test_only_organizers_import_and_only_while_running(client, competition_world):
     admin = await token_for(client, "admin")
-    competition = await create_competition(client, admin, world)
+    competition = await create_competition(client, admin, competition_world)
     event = await create_event(client, admin, competition["id"])
     await step(client, admin, competition["id"], "registration_open")
-    ids = await add_entries(event["id"], [(world.orgs["school_a"], [world.people["school_a"][0]])])
+    ids = await add_entries(event["id"],
+                            [(competition_world.orgs["school_a"], [competition_world.people["school_a"][0]])])
     file = results_file({ids[0]: "90"})
     r = await client.post(url(competition, event), content=file, headers={**admin, **JSON})
     assert r.status_code == 409 and r.json()["code"] == "competition_not_running"
@@ -183,8 +185,8 @@ async def test_only_organizers_import_and_only_while_running(client, world):
     assert (await client.post(url(competition, event), content=file, headers={**hrss, **JSON})).status_code == 201
 
 
-async def test_results_are_computed_from_marks_through_the_scoring_core(client, world):
-    admin, competition, event, ids = await running_event(client, world)
+async def test_results_are_computed_from_marks_through_the_scoring_core(client, competition_world):
+    admin, competition, event, ids = await running_event(client, competition_world)
     rng = random.Random(5)
     sheet = marks_for(ids, rng)
     bad = json.loads(json.dumps(sheet))
@@ -211,22 +213,22 @@ async def test_results_are_computed_from_marks_through_the_scoring_core(client, 
     assert r.status_code == 422 and "line" in r.json()["detail"], r.text
 
 
-async def test_published_national_awards_are_recorded_in_the_graduate_record(client, world):
+async def test_published_national_awards_are_recorded_in_the_graduate_record(client, competition_world):
     """Publishing records every award in the people domain's award records: the one source that
     registration's "exclude prior national winners" reads."""
     from server.organizations import services as orgs
     from server.organizations.schemas import OrganizationIn
 
     moe = await orgs.create(None, OrganizationIn(name="教育部", kind="authority", level="national",
-                                                 parent_id=world.orgs["national"], bureau="education"))
-    world.orgs["moe"] = moe.id
+                                                 parent_id=competition_world.orgs["national"], bureau="education"))
+    competition_world.orgs["moe"] = moe.id
     admin = await token_for(client, "admin")
-    national = await create_competition(client, admin, world, level="national", organizers=("moe",),
+    national = await create_competition(client, admin, competition_world, level="national", organizers=("moe",),
                                         name="2025年全国职业院校技能大赛", year=2025)
     event = await create_event(client, admin, national["id"], promotion_rules=None)
     await step(client, admin, national["id"], "registration_open")
-    people = world.people["school_a"][:3]
-    ids = await add_entries(event["id"], [(world.orgs["school_a"], [p]) for p in people])
+    people = competition_world.people["school_a"][:3]
+    ids = await add_entries(event["id"], [(competition_world.orgs["school_a"], [p]) for p in people])
     await step(client, admin, national["id"], "registration_closed", "running")
     file = results_file(dict(zip(ids, ["90", "80", "70"])))
     assert (await client.post(url(national, event), content=file, headers={**admin, **JSON})).status_code == 201

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 
 
 async def test_tree_is_ordered_with_paths(client, world):
