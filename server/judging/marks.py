@@ -33,6 +33,7 @@ from server.judging.context import MAX_PLACES, Context, announce, now
 from server.judging.panels import after_marks, current_marks, ticket_out
 from server.judging.schemas import (
     AspectOut,
+    BandOut,
     CellOut,
     MarkBatchIn,
     MarkBatchOut,
@@ -40,6 +41,7 @@ from server.judging.schemas import (
     MarkResult,
     ProgressJudge,
     ProgressOut,
+    RoundingOut,
     SheetOut,
     SheetRow,
     SheetsOut,
@@ -209,10 +211,18 @@ async def submit(ctx: Context, batch: MarkBatchIn) -> MarkBatchOut:
 
 # --- sheets ---------------------------------------------------------------------------------------
 
+def _rounding(r) -> RoundingOut | None:
+    return None if r is None else RoundingOut(r.places, r.mode)
+
+
 def aspect_out(ctx: Context, aspect_id: str) -> AspectOut:
-    a = ctx.scheme().aspects[aspect_id]
-    return AspectOut(a.id, a.name, a.kind, str(a.low), "" if a.high is None else str(a.high),
-                     0 if a.whole else MAX_PLACES, a.whole)
+    info = ctx.scheme()
+    a = info.aspects[aspect_id]
+    bands = sorted(getattr(a.aspect, "bands", None) or [], key=lambda b: b.within)
+    return AspectOut(id=a.id, name=a.name, kind=a.kind, min=str(a.low), max="" if a.high is None else str(a.high),
+                     places=0 if a.whole else MAX_PLACES, whole=a.whole, points=format(a.aspect.max, "f"),
+                     bands=[BandOut(format(b.within, "f"), format(b.mark, "f")) for b in bands],
+                     rounding=_rounding(info.scheme.rounding.aspect))
 
 
 async def sheets(ctx: Context, user_id: int | None = None) -> SheetsOut:
@@ -256,7 +266,8 @@ async def sheets(ctx: Context, user_id: int | None = None) -> SheetsOut:
         out.append(SheetOut(criterion, name, [aspect_out(ctx, a) for a in aspect_ids],
                             [SheetRow(code, cells) for code, cells in rows.items()], marked, len(mine),
                             criterion in signed, criterion in locked,
-                            [ticket_out(t) for t in {t["id"]: t for t in my_tickets}.values()]))
+                            [ticket_out(t) for t in {t["id"]: t for t in my_tickets}.values()],
+                            _rounding(info.scheme.rounding.criterion)))
     return SheetsOut(ctx.event_id, ctx.judging["status"], out)
 
 

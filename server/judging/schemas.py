@@ -190,14 +190,34 @@ class SheetRow(msgspec.Struct):
     cells: list[CellOut]
 
 
-class AspectOut(msgspec.Struct):
+class RoundingOut(msgspec.Struct):
+    places: int
+    mode: str  # half_up | half_even | truncate | floor | ceil (as in scoring)
+
+
+class BandOut(msgspec.Struct):
+    within: str  # a measured |deviation| up to this …
+    mark: str  # … earns this mark (the first band, smallest within first; beyond every band: 0)
+
+
+class AspectOut(msgspec.Struct, kw_only=True):
+    """An aspect of a score sheet: the judge's scale, and what a mark on it is worth in the criterion
+    score. A panel that agrees on mark m gives the aspect m × points / max (scoring maps the rule's
+    scale to the aspect's maximum proportionally: 6 × 2/3 = 4 for a 2 on a 0–3 judgement aspect of 6
+    points); a banded measurement gives the mark of the band its |deviation| falls in. The tablet's
+    running total is the sum of these, rounded where the scheme rounds — what scoring computes when the
+    panel agrees with this judge."""
+
     id: str
     name: str
     kind: str  # measurement | judgement | panel
     min: str
-    max: str  # the judge's scale (0–3 for judgement aspects)
+    max: str  # the judge's scale (0–3 for judgement aspects; "" for a measured deviation of any size)
     places: int
     whole: bool
+    points: str  # the aspect's maximum in the criterion score (the scheme's max)
+    bands: list[BandOut] = []  # a banded measurement's bands, smallest within first
+    rounding: RoundingOut | None = None  # the scheme's rounding of each aspect mark
 
 
 class SheetOut(msgspec.Struct):
@@ -210,6 +230,7 @@ class SheetOut(msgspec.Struct):
     signed_off: bool
     locked: bool
     open_tickets: list[TicketOut]
+    rounding: RoundingOut | None = None  # the scheme's rounding of the criterion score (the running total)
 
 
 class SheetsOut(msgspec.Struct):

@@ -1,6 +1,7 @@
 /**
  * One score sheet on the tablet: the criteria as tabs, the codes with their progress, tickets and
- * running totals, and the selected code's aspects — big 0–3 buttons for judgement aspects, a numeric
+ * running totals (what scoring computes from the judge's marks: each aspect's points, not the raw 0–3), and
+ * the selected code's aspects — big 0–3 buttons for judgement aspects, a numeric
  * keypad with the aspect's range and decimal places checked before anything is saved for the others.
  * What a cell shows: the mark waiting in the outbox (or refused there), else the server's mark of the
  * round the judge is to mark now; in a re-mark round the earlier round's mark is shown beside it.
@@ -13,7 +14,7 @@ addMessages({
   "zh-CN": {
     "sheet.codes": "编码",
     "sheet.progress": "已评 {done}/{cells}",
-    "sheet.total_label": "合计（本表已评分数之和）",
+    "sheet.total_label": "合计（按本人评分折算的得分）",
     "sheet.judgement_hint": "评价分：0 低于行业标准 · 1 达到 · 2 部分超出 · 3 优秀",
     "sheet.score_n": "{aspect}：{n} 分",
     "sheet.range": "范围 {min}–{max}，最多 {places} 位小数",
@@ -42,7 +43,7 @@ addMessages({
   en: {
     "sheet.codes": "Codes",
     "sheet.progress": "{done}/{cells} marked",
-    "sheet.total_label": "Total (sum of this sheet's marks)",
+    "sheet.total_label": "Total (the points your marks give)",
     "sheet.judgement_hint": "Judgement: 0 below industry standard · 1 meets · 2 exceeds in respects · 3 excellent",
     "sheet.score_n": "{aspect}: {n}",
     "sheet.range": "Range {min}–{max}, up to {places} decimals",
@@ -86,11 +87,76 @@ function rangeText(a) {
   return a.whole || a.places === 0 ? t("sheet.range_whole", { min: a.min, max: a.max }) : t("sheet.range", { min: a.min, max: a.max, places: a.places });
 }
 
-/** Exact sum of decimal texts (marks have at most 3 places). */
-function sum(values) {
-  let thousandths = 0;
-  for (const v of values) thousandths += Math.round(Number(v) * 1000);
-  return (thousandths / 1000).toFixed(Math.min(3, Math.max(0, ...values.map((v) => (String(v).split(".")[1] || "").length))));
+// --- what a mark is worth in the criterion score (AspectOut.points, max, bands, rounding), exactly as
+// scoring computes it when the panel agrees with this judge: m × points / max (6 × 2/3 = 4 for a 2 on
+// a 0–3 judgement aspect of 6 points), a banded measurement's band mark, rounded where the scheme
+// rounds. Values are fractions [numerator, denominator > 0] of BigInts: no binary floating point.
+
+/** "3.25" → [325n, 100n]; null for anything that is not a decimal text. */
+function ratio(text) {
+  const m = /^([-+]?)(\d*)(?:\.(\d*))?$/.exec(String(text ?? "").trim());
+  if (!m || (m[2] === "" && !m[3])) return null;
+  const f = m[3] || "";
+  const n = BigInt(m[2] || "0") * 10n ** BigInt(f.length) + BigInt(f || "0");
+  return [m[1] === "-" ? -n : n, 10n ** BigInt(f.length)];
+}
+
+const absB = (n) => (n < 0n ? -n : n);
+
+/** Round [n, d] to r.places decimals with scoring's modes; [scaled, 10^places]. */
+function rounded([n, d], r) {
+  if (!r) return [n, d];
+  const q = 10n ** BigInt(r.places);
+  const num = n * q;
+  let whole = num / d; // BigInt division truncates toward zero
+  const rem = num - whole * d;
+  if (rem !== 0n) {
+    const away = num > 0n ? 1n : -1n;
+    const twice = absB(rem) * 2n;
+    if (r.mode === "ceil") { if (num > 0n) whole += 1n; }
+    else if (r.mode === "floor") { if (num < 0n) whole -= 1n; }
+    else if (r.mode === "half_up") { if (twice >= d) whole += away; }
+    else if (r.mode === "half_even") { if (twice > d || (twice === d && whole % 2n !== 0n)) whole += away; }
+    // truncate: toward zero, as divided
+  }
+  return [whole, q];
+}
+
+/** What `value` on `aspect` gives the criterion score (null: not a mark). */
+export function worth(aspect, value) {
+  const v = ratio(value);
+  if (!v) return null;
+  let exact;
+  if (aspect?.bands?.length) {
+    const deviation = [absB(v[0]), v[1]];
+    const band = aspect.bands.find((b) => { const w = ratio(b.within); return deviation[0] * w[1] <= w[0] * deviation[1]; });
+    exact = band ? ratio(band.mark) : [0n, 1n];
+  } else if (aspect?.points && aspect.max) {
+    const [pn, pd] = ratio(aspect.points), [mn, md] = ratio(aspect.max);
+    exact = [v[0] * pn * md, v[1] * pd * mn];
+  } else {
+    exact = v; // a sheet kept on the tablet from before points were sent: the mark itself
+  }
+  return rounded(exact, aspect?.rounding);
+}
+
+function decimalText([n, d], places) {
+  let k = places;
+  if (k === null) { // no rounding declared: as many places as the exact value needs (up to 6)
+    k = 0;
+    while (k < 6 && (n * 10n ** BigInt(k)) % d !== 0n) k++;
+  }
+  const [scaled] = rounded([n, d], { places: k, mode: "half_up" });
+  const digits = absB(scaled).toString().padStart(k + 1, "0");
+  return (scaled < 0n ? "-" : "") + (k ? `${digits.slice(0, -k)}.${digits.slice(-k)}` : digits);
+}
+
+/** The running total of a code: its cells' worth summed exactly, rounded as the scheme rounds a criterion. */
+function runningTotal(worths, sheet, aspects) {
+  let total = [0n, 1n];
+  for (const [n, d] of worths) total = [total[0] * d + n * total[1], total[1] * d];
+  const places = sheet.rounding?.places ?? aspects.find((a) => a?.rounding)?.rounding.places ?? null;
+  return decimalText(rounded(total, sheet.rounding), places);
 }
 
 /** What a cell shows now. */
@@ -173,11 +239,16 @@ function numberCell(ctx, code, cell, aspect, s, disabled) {
 }
 
 function codeSummary(sheet, row, outbox) {
+  const aspects = new Map(sheet.aspects.map((a) => [a.id, a]));
   const states = row.cells.map((c) => cellState(row.code, c, outbox));
   const done = states.filter((s) => s.shown !== null && s.state !== "failed").length;
-  const values = states.map((s) => (s.state === "failed" ? s.previous : s.shown ?? s.previous)).filter((v) => v !== null && v !== undefined);
+  const worths = row.cells.map((c, i) => {
+    const s = states[i];
+    const value = s.state === "failed" ? s.previous : s.shown ?? s.previous;
+    return value === null || value === undefined ? null : worth(aspects.get(c.aspect), value);
+  }).filter(Boolean);
   const tickets = sheet.open_tickets.filter((tk) => tk.code === row.code);
-  return { done, cells: row.cells.length, total: values.length ? sum(values) : "—", tickets,
+  return { done, cells: row.cells.length, total: worths.length ? runningTotal(worths, sheet, [...aspects.values()]) : "—", tickets,
     waiting: states.some((s) => s.state === "waiting"), failed: states.some((s) => s.state === "failed") };
 }
 
