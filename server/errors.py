@@ -2,7 +2,9 @@
 
 Services raise ``DomainError`` subclasses; nothing else in the code base builds an error response.
 Framework errors (malformed JSON, validation, unknown routes) are mapped here too, and anything
-unexpected becomes a bare 500 problem without a trace.
+unexpected becomes a bare 500 problem without a trace. Every problem is sent in the request's language
+(``server.i18n``: zh-CN unless ``Accept-Language`` prefers English) with ``Content-Language``; services
+write their details in English and the Chinese comes from the shared catalog by ``code``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from litestar.exceptions import (
     SerializationException,
     ValidationException,
 )
+
+from server import i18n
+from server.i18n import megabytes
 
 log = logging.getLogger("jineng.errors")
 
@@ -115,7 +120,9 @@ def problem(
         body["instance"] = request.url.path
     # extension members never replace the RFC 9457 members
     body.update({k: v for k, v in members.items() if v is not None and k not in _RESERVED})
-    headers = {}
+    lang = i18n.language(request.headers.get("accept-language") if request is not None else None)
+    i18n.translate(body, lang, explain=_msgspec_zh)
+    headers = {"Content-Language": lang, "Vary": "Accept-Language"}
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="jineng"'
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -198,6 +205,43 @@ def msgspec_problem(message: str, path: str = "") -> dict[str, str]:
     return {"code": code, "field": path, "message": what}
 
 
+_EXPECTED = re.compile(r"^Expected `(?P<type>[^`]+)`(?P<rest>.*)$", re.S)
+_GOT = re.compile(r"^, got `(?P<got>[^`]+)`$")
+_BOUND = re.compile(r"^(?P<length> of length)? (?P<op><=|>=|<|>) (?P<bound>\S+)$")
+_ENUM = re.compile(r"^Invalid enum value (?P<value>.+)$", re.S)
+_PARAMETER = re.compile(r"^Missing required (?P<source>\w+) parameter '(?P<name>[^']+)'")
+_OPS = {"<=": "不超过", ">=": "至少为", "<": "小于", ">": "大于"}
+_SOURCES = {"query": "查询参数", "header": "请求头", "cookie": "Cookie", "path": "路径参数"}
+
+
+def _msgspec_zh(code: str, message: str) -> str | None:
+    """The Chinese of a msgspec (or Litestar parameter) message with its specifics — the type expected,
+    the bound, the value — or None to use the code's catalog text. Unknown forms give None."""
+    m = _PARAMETER.match(message)  # Litestar's, for a query parameter, header or cookie not sent
+    if m:
+        return f"缺少必填的{_SOURCES.get(m['source'], m['source'])} {m['name']}。"
+    if code not in ("invalid_type", "invalid_value", "missing_field", "unknown_field"):
+        return None
+    m = _NAMED_KEY.search(message)
+    if m:
+        return f"缺少必填字段 {m[1]}。" if code == "missing_field" else f"包含未知的字段 {m[1]}。"
+    m = _ENUM.match(message)
+    if m:
+        return f"取值无效：{m['value']} 不是允许的选项。"
+    m = _EXPECTED.match(message)
+    if not m:
+        return None
+    kind, rest = m["type"], m["rest"]
+    if got := _GOT.match(rest):
+        return f"类型不正确：应为 {kind}，收到的是 {got['got']}。"
+    if bound := _BOUND.match(rest):
+        what = "长度" if bound["length"] else "数值"
+        return f"{what}应{_OPS[bound['op']]} {bound['bound']}。"
+    if rest.startswith(" matching regex"):
+        return "格式不正确。"
+    return None
+
+
 def _is_missing_body(item: dict) -> bool:
     """Litestar reports a route's body that was not sent at all as the Python text of a KeyError on its
     ``data`` parameter (``"'data'"``), or as msgspec's missing ``data``."""
@@ -262,14 +306,6 @@ def _body_limit(request: Request) -> int | None:
         return request.route_handler.resolve_request_max_body_size()  # type: ignore[attr-defined]
     except Exception:  # no route (or a handler without body limits): the limit is unknown
         return None
-
-
-def megabytes(size: int) -> str:
-    """``5 MB``, ``5.1 MB``, ``10 MB`` (10,000,000 bytes counts as 10): sizes as people read them."""
-    for unit in (1024 * 1024, 1000 * 1000):
-        if size % unit == 0:
-            return f"{size // unit} MB"
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _too_large(request: Request, code: str, title: str) -> Response:

@@ -292,7 +292,9 @@ export function problemBox(err, { itemsShown = true } = {}) {
   const d = describeProblem(err, err);
   const box = el("div", { class: "alert", role: "alert" });
   const itemized = err.errors?.length > 0; // the items name their fields themselves
-  box.append(el("p", { class: "alert-title" }, d.field && !itemized ? `${d.field}：` : "", d.text));
+  // the server's Chinese detail already names its field ("身份证号：…"): not twice
+  const named = d.field && !itemized && !d.text.includes(d.field);
+  box.append(el("p", { class: "alert-title" }, named ? `${d.field}：` : "", d.text));
   if (d.original) box.append(el("details", { class: "original" }, el("summary", { i18n: "app.server_says" }), el("p", { lang: "en", text: d.original })));
   if (itemsShown && err.errors?.length) box.append(el("ul", {}, err.errors.map((item) => problemLine(item, err))));
   return box;
