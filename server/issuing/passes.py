@@ -16,6 +16,7 @@ from server import locks
 from server.catalog import services as catalog
 from server.db import lock_key, write_transaction
 from server.errors import InvalidInput, refusal
+from server.i18n import EN, ZH
 from server.issuing.clock import issue_date
 from server.issuing.holders import holds_certificate, person_by_resident_id
 from server.issuing.issuance import Draft, close_batch, issue, new_batch, record_skill_level
@@ -38,14 +39,28 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"
 _NO_WORK_TYPE = ("--", "—", "-")
 
 
-def passes_template() -> bytes:
-    """The .xlsx template of the passes spreadsheet, with instructions and an example row."""
+PASS_NOTES_ZH = {
+    "resident_id": "18 位身份证号（文本，不是数字）", "name": "与人员记录一致",
+    "occupation_code": "《国家职业分类大典》编码，例如 6-31-01-03", "work_type": "该职业没有工种时留空",
+    "level": "1-5、三级 或 三级/高级工", "assessed_on": "认定日期，例如 2026-11-20",
+}
+PASS_TEXTS = {
+    ZH: ("职业技能等级认定结果（用于签发职业技能等级证书）", [
+        "每位通过认定的人员填写一行。人员须已在系统中登记，姓名须与记录一致。",
+        "整个文件要么全部签发，要么全部不签发：请修改报告中的每一行后重新上传。",
+    ]),
+    EN: ("Assessment passes for skill-level certificates", [
+        "One row per person who passed. The person must be on record; the name must match the record.",
+        "The whole file is issued or nothing is: fix every reported row and upload again.",
+    ]),
+}
+
+
+def passes_template(lang: str = ZH) -> bytes:
+    """The .xlsx template of the passes spreadsheet, with instructions (in ``lang``) and an example row."""
+    title, instructions = PASS_TEXTS[EN if lang == EN else ZH]
     return build_template(
-        "职业技能等级认定结果 — assessment passes for skill-level certificates", PASS_COLUMNS,
-        instructions=[
-            "One row per person who passed. The person must be on record; the name must match the record.",
-            "The whole file is issued or nothing is: fix every reported row and upload again.",
-        ],
+        title, PASS_COLUMNS, instructions=instructions, lang=lang, notes=None if lang == EN else PASS_NOTES_ZH,
         examples=[["370881200703010011", "张三", "6-31-01-03", "", "三级/高级工", "2026-11-20"]],
     )
 

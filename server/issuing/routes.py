@@ -23,6 +23,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from server.config import PROJECT_ROOT
 from server.errors import InvalidInput
 from server.guards import requires_role
+from server.i18n import language
 from server.issuing import from_results, keyring, passes, pdf, reads, single, verification
 from server.issuing import status as certificate_status
 from server.issuing.schemas import (
@@ -105,9 +106,13 @@ class CertificateController(Controller):
         return await single.issue_skill_level(principal, data)
 
     @get("/batches/passes-template", guards=ORGANIZER)
-    async def passes_template(self) -> Response[bytes]:
-        """The .xlsx template for assessment passes (身份证号, 姓名, 职业编码, 工种, 等级, 认定日期)."""
-        return _download("passes-template.xlsx", passes.passes_template(), XLSX)
+    async def passes_template(self, request: Request) -> Response[bytes]:
+        """The .xlsx template for assessment passes (身份证号, 姓名, 职业编码, 工种, 等级, 认定日期); its
+        instructions sheet in Chinese unless ``Accept-Language`` prefers English."""
+        lang = language(request.headers.get("accept-language"))
+        response = _download("passes-template.xlsx", passes.passes_template(lang), XLSX)
+        response.headers["Content-Language"] = lang
+        return response
 
     @post("/batches/spreadsheet", status_code=201, guards=ORGANIZER, request_max_body_size=UPLOAD_LIMIT,
           )

@@ -18,6 +18,7 @@ from server.audit.services import record
 from server.config import get_settings
 from server.db import write_transaction
 from server.errors import Forbidden
+from server.i18n import EN, ZH
 from server.people import resident_id as rid
 from server.people import services
 from server.people.bulk import bulk_insert
@@ -65,17 +66,34 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def template() -> bytes:
+ROSTER_NOTES_ZH = {
+    "name": "与身份证一致", "resident_id": "18 位（GB 11643）；请以文本输入，Excel 才会保留每一位",
+    "status": "在校生（默认）| 毕业生 | 教师", "major_code": "例如 660301", "enrollment_year": "四位数字，例如 2023",
+    "graduation_year": "四位数字；毕业生填毕业年份",
+}
+ROSTER_TEXTS = {
+    ZH: ("学生名册导入模板", [
+        "在数据表 data 中每行填写一人，从第 2 行开始；请保留表头行。",
+        "标为必填的列必须填写。身份证号须以文本输入（该列已设为文本格式）。",
+        "导入要么全部成功，要么全部不写入：任何一行有问题，报告会指出它的行号和列，且不写入任何数据。",
+        "同一身份证号在文件中只能出现一次，且不能已在系统中登记。",
+    ]),
+    EN: ("Student roster import template", [
+        "Fill one person per row in the sheet 'data', starting at row 2; keep the header row.",
+        "Columns marked required must be filled. Resident IDs must be typed as text (the column is preformatted).",
+        "The import is all or nothing: if any row has a problem, the report names its row and column and "
+        "nothing is written.",
+        "A resident ID may appear once in the file and must not already be on record.",
+    ]),
+}
+
+
+def template(lang: str = ZH) -> bytes:
+    """The roster template with its instructions sheet in ``lang`` (``server.i18n``: zh-CN or en)."""
+    title, instructions = ROSTER_TEXTS[EN if lang == EN else ZH]
     return build_template(
-        "学生名册导入模板 Student roster import template",
-        ROSTER_COLUMNS,
-        instructions=[
-            "Fill one person per row in the sheet 'data', starting at row 2; keep the header row.",
-            "Columns marked 必填 are required. Resident IDs must be typed as text (the column is preformatted).",
-            "The import is all or nothing: if any row has a problem, the report names its row and column and "
-            "nothing is written.",
-            "A resident ID may appear once in the file and must not already be on record.",
-        ],
+        title, ROSTER_COLUMNS, instructions=instructions, lang=lang,
+        notes=None if lang == EN else ROSTER_NOTES_ZH,
         examples=[["张三", "370881200703010012", "在校生", "660301", "机电技术应用", 2022, 2025, "13800000000"]],
     )
 

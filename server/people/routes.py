@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 
+from server.i18n import language
 from server.params import Limit, Offset
 from server.people import roster, services
 from server.people.schemas import (
@@ -86,9 +87,13 @@ class PeopleController(Controller):
         return await services.record_award(principal, person_id, data)
 
     @get("/template", media_type=XLSX_MEDIA_TYPE)
-    async def roster_template(self, principal: NamedDependency[Principal]) -> Response[bytes]:
-        """The .xlsx roster template (姓名, 身份证号, 身份, 专业, 入学/毕业年份, 手机号)."""
-        return download(roster.template(), "roster-template.xlsx")
+    async def roster_template(self, principal: NamedDependency[Principal], request: Request) -> Response[bytes]:
+        """The .xlsx roster template (姓名, 身份证号, 身份, 专业, 入学/毕业年份, 手机号); its instructions sheet
+        in Chinese unless ``Accept-Language`` prefers English."""
+        lang = language(request.headers.get("accept-language"))
+        response = download(roster.template(lang), "roster-template.xlsx")
+        response.headers["Content-Language"] = lang
+        return response
 
     @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT)
     async def import_roster(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
+from server.i18n import language
 from server.params import Limit, Offset
 from server.principal import Principal
 from server.registration import entries, excel, queries, review, templates
@@ -100,10 +101,15 @@ class EntryController(Controller):
         return await entries.withdraw(principal, entry_id, data.reason, data.version)
 
     @get("/template", media_type=XLSX_MEDIA_TYPE)
-    async def template(self, principal: NamedDependency[Principal], event_id: FromQuery[int]) -> Response[bytes]:
-        """The .xlsx entry template of an event (team name, competitors' and coaches' IDs and names)."""
-        content, filename = await templates.template(event_id)
-        return download(content, filename)
+    async def template(self, principal: NamedDependency[Principal], event_id: FromQuery[int],
+                       request: Request) -> Response[bytes]:
+        """The .xlsx entry template of an event (team name, competitors' and coaches' IDs and names); its
+        instructions sheet in Chinese unless ``Accept-Language`` prefers English."""
+        lang = language(request.headers.get("accept-language"))
+        content, filename = await templates.template(event_id, lang)
+        response = download(content, filename)
+        response.headers["Content-Language"] = lang
+        return response
 
     @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT)
     async def import_entries(

@@ -20,6 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.packaging.custom import StringProperty
 
 from server.errors import InvalidInput
+from server.i18n import EN, ZH
 from server.registration.facts import event_row
 from server.spreadsheets import MAX_UPLOAD_BYTES, Column, build_template
 
@@ -29,18 +30,26 @@ PROPERTIES_PART = "docProps/custom.xml"
 MAX_PROPERTIES_BYTES = 64 * 1024  # a template's own properties take a few hundred bytes
 
 
-def entry_columns(event: dict) -> list[Column]:
+_NOTES = {
+    ZH: {"team_name": "队名，在文件中不能重复", "member": "本校名册中的学生（请先导入名册）", "member_name": "与名册核对",
+         "coach": "本校教师"},
+    EN: {"team_name": "the team's name, unique in the file", "member": "a student on your school's roster (import the "
+         "roster first)", "member_name": "checked against the roster", "coach": "a teacher of your school"},
+}
+
+
+def entry_columns(event: dict, lang: str = ZH) -> list[Column]:
+    notes = _NOTES[ZH if lang == ZH else EN]
     cols: list[Column] = []
     if event["team"]:
-        cols.append(Column("team_name", "队名", required=True, width=16, note="the team's name, unique in the file"))
+        cols.append(Column("team_name", "队名", required=True, width=16, note=notes["team_name"]))
     for i in range(1, (event["max_members"] or 1) + 1):
         need = i <= (event["min_members"] or 1)
         cols.append(Column(f"member_{i}_resident_id", f"选手{i}身份证号", required=need, width=22,
-                           note="a student on your school's roster (import the roster first)"))
-        cols.append(Column(f"member_{i}_name", f"选手{i}姓名", width=10, note="checked against the roster"))
+                           note=notes["member"]))
+        cols.append(Column(f"member_{i}_name", f"选手{i}姓名", width=10, note=notes["member_name"]))
     for j in range(1, (event["max_coaches"] or 0) + 1):
-        cols.append(Column(f"coach_{j}_resident_id", f"指导教师{j}身份证号", width=22,
-                           note="a teacher of your school"))
+        cols.append(Column(f"coach_{j}_resident_id", f"指导教师{j}身份证号", width=22, note=notes["coach"]))
         cols.append(Column(f"coach_{j}_name", f"指导教师{j}姓名", width=10))
     return cols
 
@@ -50,23 +59,37 @@ def describe(event: dict) -> str:
     return f"{event['name']} ({event['code']}), {event['competition_name']}"
 
 
-async def template(event_id: int) -> tuple[bytes, str]:
-    event = await event_row(event_id)
-    kind = "团体赛 team" if event["team"] else "个人赛 individual"
-    content = build_template(
-        f"{event['competition_name']} — {event['name']} ({event['code']}) 报名导入模板 entry import template",
-        entry_columns(event),
-        instructions=[
+def _instructions(event: dict, lang: str) -> tuple[str, list[str]]:
+    """The title and instructions of an event's template in ``lang``."""
+    where = f"{event['competition_name']} — {event['name']} ({event['code']})"
+    quota = event["quota_per_school"]
+    if lang == EN:
+        kind = "team" if event["team"] else "individual"
+        return f"{where} entry import template", [
             f"Event: {event['name']} ({kind}); competitors per entry: {event['min_members']}–{event['max_members']}; "
-            f"coaches: at most {event['max_coaches']}"
-            + (f"; places per school: {event['quota_per_school']}" if event["quota_per_school"] else "") + ".",
+            f"coaches: at most {event['max_coaches']}" + (f"; places per school: {quota}" if quota else "") + ".",
             "One entry per row in the sheet 'data', from row 2; keep the header row. Resident IDs as text.",
             "Everyone must already be on your school's roster; coaches must be teachers.",
             "The import is all or nothing and creates draft entries; submit them afterwards (eligibility is "
             "checked at submission).",
-            f"本模板仅用于该赛项 This template imports into this event only: {describe(event)}.",
-        ],
-    )
+            f"This template imports into this event only: {describe(event)}.",
+        ]
+    kind = "团体赛" if event["team"] else "个人赛"
+    return f"{where} 报名导入模板", [
+        f"赛项：{event['name']}（{kind}）；每个报名的选手人数：{event['min_members']}–{event['max_members']}；"
+        f"指导教师最多 {event['max_coaches']} 人" + (f"；每校名额：{quota}" if quota else "") + "。",
+        "在数据表 data 中每行填写一个报名，从第 2 行开始；请保留表头行。身份证号请以文本输入。",
+        "所有人员须已在本校名册中；指导教师须为教师。",
+        "导入要么全部成功，要么全部不写入，成功后生成报名草稿；之后请提交报名（提交时核对报名条件）。",
+        f"本模板仅用于该赛项：{describe(event)}。",
+    ]
+
+
+async def template(event_id: int, lang: str = ZH) -> tuple[bytes, str]:
+    """The entry template of an event, its instructions sheet in ``lang`` (``server.i18n``: zh-CN or en)."""
+    event = await event_row(event_id)
+    title, instructions = _instructions(event, lang)
+    content = build_template(title, entry_columns(event, lang), instructions=instructions, lang=lang)
     return _marked(content, event), f"entries-template-{event['code']}.xlsx"
 
 

@@ -1,7 +1,9 @@
 """Spreadsheets out: .xlsx templates and .xlsx/.csv exports.
 
 Writing escapes cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``: CSV/formula
-injection) and writes resident-ID columns as text so Excel never rounds them.
+injection) and writes resident-ID columns as text so Excel never rounds them. A template's instructions
+sheet is in one language (zh-CN unless the download asked for English, ``server.i18n``); its data sheet is
+the same in both (Chinese label and field name in each header), so a filled template imports either way.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from server.i18n import EN, ZH
 from server.spreadsheets.model import Column
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,11 +35,24 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+# the instructions sheet's own words
+_WORDS = {
+    ZH: {"column": "列", "required": "必填", "note": "说明", "yes": "是",
+         "example": "示例（请勿原样粘贴到数据表 data 中）："},
+    EN: {"column": "Column", "required": "Required", "note": "Note", "yes": "yes",
+         "example": "Example (do not paste into the sheet 'data' as it is):"},
+}
+
+
 def build_template(
-    title: str, columns: Sequence[Column], *, instructions: Sequence[str], examples: Sequence[Sequence[Any]] = ()
+    title: str, columns: Sequence[Column], *, instructions: Sequence[str], examples: Sequence[Sequence[Any]] = (),
+    notes: Mapping[str, str] | None = None, lang: str = ZH,
 ) -> bytes:
     """An .xlsx with the data sheet first (bilingual headers, text-formatted cells) and an instructions
-    sheet. Example rows are not included in the data sheet so the template imports as-is once filled."""
+    sheet in ``lang``: ``title``, ``instructions`` and ``notes`` (column key → note; a column's own
+    ``note`` otherwise) are the caller's, in that language. Example rows are not included in the data
+    sheet so the template imports as-is once filled."""
+    words = _WORDS[EN if lang == EN else ZH]
     wb = Workbook()
     ws = wb.active
     ws.title = "data"
@@ -62,12 +78,13 @@ def build_template(
     for line in instructions:
         info.append([safe_cell(line)])
     info.append([])
-    info.append(["列 column", "必填 required", "说明 note"])
+    info.append([words["column"], words["required"], words["note"]])
     for col in columns:
-        info.append([col.header, "是 yes" if col.required else "", col.note])
+        note = (notes or {}).get(col.key, col.note)
+        info.append([col.header, words["yes"] if col.required else "", safe_cell(note)])
     if examples:
         info.append([])
-        info.append(["示例 example (do not paste into the data sheet as-is):"])
+        info.append([words["example"]])
         for ex in examples:
             info.append([safe_cell(v) for v in ex])
     for row in info.iter_rows():
