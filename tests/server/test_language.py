@@ -16,21 +16,16 @@ import pytest
 from openpyxl import load_workbook
 
 from server import i18n
-from tests.server.helpers import token_for
+from tests.server.factories import token_for, upload
 from tests.server.people.support import roster_rows, roster_workbook
 from tests.server.registration.support import make_competition, make_event
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def chinese(text: str) -> bool:
     return bool(CJK.search(text or ""))
-
-
-def upload(content: bytes) -> dict:
-    return {"file": ("roster.xlsx", content, XLSX)}
 
 
 @pytest.fixture
