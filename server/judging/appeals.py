@@ -16,7 +16,7 @@ from server.db import lock_key, write_transaction
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.judging import corrections
 from server.judging.context import Context, announce, now
-from server.judging.schemas import AppealIn, AppealOut, BlockerOut, PublicAppealOut, RulingIn
+from server.judging.schemas import AppealIn, AppealOut, AppealWindowOut, BlockerOut, PublicAppealOut, RulingIn
 from server.judging.states import APPEAL
 from server.judging.tables import Appeal, Code, JudgingEvent
 from server.principal import Principal
@@ -56,6 +56,21 @@ async def file(principal: Principal, event_id: int, judging: dict, data: AppealI
         await record(principal, action="judging.appeal_filed", object_type="judging_appeal",
                      object_id=rows[0]["id"], after={"entry_id": data.entry_id})
     return _out(await Appeal.select().where(Appeal.id == rows[0]["id"]).first())
+
+
+async def window(principal: Principal, ctx: Context) -> AppealWindowOut:
+    """The event's appeal window, for its judging officials and the coordinators of a school with an entry
+    in it; anyone else is told there is no such event (as for the rest of judging)."""
+    if not ctx.roles:
+        schools = list(principal.school_ids())
+        if not schools or not await Entry.exists().where((Entry.event == ctx.event_id) & Entry.school.is_in(schools)):
+            raise NotFound("No such event in your judging roles or your school's entries.", code="event_not_found")
+    judging = ctx.judging
+    closes = appeals_close_at(judging)
+    stamp = now()
+    return AppealWindowOut(event_id=ctx.event_id, judging_status=judging["status"],
+                           window_minutes=judging["appeal_window_minutes"], opens_at=judging["locked_at"],
+                           closes_at=closes, open=closes is not None and stamp <= closes, checked_at=stamp)
 
 
 async def listing(principal: Principal, ctx: Context | None, event_id: int) -> list[AppealOut]:

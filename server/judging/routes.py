@@ -35,6 +35,7 @@ from server.judging.schemas import (
     AnalyticsOut,
     AppealIn,
     AppealOut,
+    AppealWindowOut,
     AssignIn,
     AssignmentIn,
     AssignmentOut,
@@ -293,6 +294,14 @@ class JudgingController(Controller):
     async def get_appeals(self, principal: NamedDependency[Principal], event_id: FromPath[PathId]) -> list[AppealOut]:
         ctx = await context(principal, event_id, visible_to_any_role=False)
         return await appeals.listing(principal, ctx if ctx.roles else None, event_id)
+
+    @get("/appeal-window")
+    async def get_appeal_window(self, principal: NamedDependency[Principal],
+                                event_id: FromPath[PathId]) -> AppealWindowOut:
+        """When appeals may be filed (from the lock, for the window's minutes) and whether they may now:
+        for the judging officials and the coordinators of a school with an entry in the event."""
+        ctx = await context(principal, event_id, visible_to_any_role=False)
+        return await appeals.window(principal, ctx)
 
     @post("/appeals", status_code=201)
     async def file_appeal(self, principal: NamedDependency[Principal], event_id: FromPath[PathId],

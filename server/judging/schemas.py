@@ -346,6 +346,18 @@ class AppealOut(msgspec.Struct):
     revisions: list[dict]
 
 
+class AppealWindowOut(msgspec.Struct, kw_only=True):
+    """When an event's appeals may be filed (GET …/appeal-window): from the lock for the window's minutes."""
+
+    event_id: int
+    judging_status: str
+    window_minutes: int
+    opens_at: datetime | None  # when marking was locked; none yet: appeals have not opened
+    closes_at: datetime | None
+    open: bool  # at checked_at, by the server's clock (what filing is judged by)
+    checked_at: datetime
+
+
 class PublicAppealOut(msgspec.Struct):
     """An appeal's outcome as published with the results: no names before the results are."""
 

@@ -2,7 +2,9 @@
  * The appeals tab of the school page (申诉): the school's approved entries and, per event, its appeals
  * (GET /api/judging/events/{id}/appeals lists the school's own) with their status and ruling; a written
  * appeal for one entry (POST …/appeals {entry_id, text}; one per entry, after marking is locked and
- * within the event's window — the server says when it has not opened or has closed).
+ * within the event's window). The chosen entry's window (GET …/appeal-window: opens at the lock, closes
+ * after the event's minutes, open now or not by the server's clock) is shown above the form, and filing
+ * is disabled outside it; the page asks again when an open window is due to close.
  */
 
 import { addMessages, api, busy, el, fmtDateTime, problemBox, showNotice, t, table, word } from "/common/common.js";
@@ -19,6 +21,10 @@ addMessages({
     "appeals.none": "本校还没有提交申诉。",
     "appeals.no_entries": "本校没有已通过审核的报名。",
     "appeals.closed_at": "申诉截止时间：{at}",
+    "appeals.window.open": "申诉开放中：{opens} 起，{closes} 截止。",
+    "appeals.window.not_yet": "该赛项评分锁定后开放申诉（时限 {minutes} 分钟）。",
+    "appeals.window.closed": "申诉已于 {closes} 截止。",
+    "appeals.window.unknown": "无法获取该赛项的申诉时限。",
     "appeals.col.event": "赛项", "appeals.col.entry": "报名", "appeals.col.text": "申诉内容", "appeals.col.filed": "提交时间",
     "appeals.col.status": "状态", "appeals.col.ruling": "裁决",
   },
@@ -33,6 +39,10 @@ addMessages({
     "appeals.none": "The school has filed no appeal.",
     "appeals.no_entries": "The school has no approved entries.",
     "appeals.closed_at": "The window closed at {at}",
+    "appeals.window.open": "Appeals are open: from {opens} until {closes}.",
+    "appeals.window.not_yet": "Appeals open when the event's marking is locked (for {minutes} minutes).",
+    "appeals.window.closed": "The appeal window closed at {closes}.",
+    "appeals.window.unknown": "The event's appeal window could not be read.",
     "appeals.col.event": "Event", "appeals.col.entry": "Entry", "appeals.col.text": "Appeal", "appeals.col.filed": "Filed",
     "appeals.col.status": "Status", "appeals.col.ruling": "Ruling",
   },
@@ -55,10 +65,42 @@ export function mountAppeals(section, state) {
   const entry = el("select", { id: "appeal-entry", name: "entry_id" });
   const text = el("textarea", { id: "appeal-text", name: "text", minlength: 10, maxlength: 5000, required: true, rows: 4 });
   const send = el("button", { type: "submit", id: "appeal-send", i18n: "appeals.send" });
+  const windowNote = el("p", { id: "appeal-window", class: "note", "aria-live": "polite" });
   const form = el("form", { class: "stack", id: "appeal-form" },
-    el("label", { for: "appeal-entry" }, el("span", { i18n: "appeals.entry" }), entry),
+    el("label", { for: "appeal-entry" }, el("span", { i18n: "appeals.entry" }), entry), windowNote,
     el("label", { for: "appeal-text" }, el("span", { i18n: "appeals.text" }), text), el("div", {}, send));
   let entries = [];
+  const windows = new Map(); // event id → its appeal window (null: could not be read)
+  let closing = null;
+
+  /** The chosen entry's window above the form; filing only while it is open. */
+  function showWindow() {
+    const chosen = entries.find((e) => String(e.id) === entry.value);
+    const w = chosen ? windows.get(chosen.event_id) : null;
+    const open = Boolean(w?.open);
+    send.disabled = !open;
+    text.disabled = !open;
+    windowNote.dataset.open = String(open);
+    const at = (iso) => fmtDateTime(iso, { zone: true });
+    windowNote.textContent = !w ? t("appeals.window.unknown")
+      : !w.closes_at ? t("appeals.window.not_yet", { minutes: w.window_minutes })
+        : open ? t("appeals.window.open", { opens: at(w.opens_at), closes: at(w.closes_at) })
+          : t("appeals.window.closed", { closes: at(w.closes_at) });
+    clearTimeout(closing);
+    if (open) { // ask again just after it closes, by the server's clock (the tablet's may be off)
+      const left = Date.parse(w.closes_at) - Date.parse(w.checked_at);
+      closing = setTimeout(refreshWindows, Math.min(Math.max(left, 0) + 1000, 2 ** 31 - 1));
+    }
+  }
+
+  async function refreshWindows() {
+    for (const eventId of [...new Set(entries.map((e) => e.event_id))]) {
+      try { windows.set(eventId, await api(`/api/judging/events/${eventId}/appeal-window`)); } catch { windows.set(eventId, null); }
+    }
+    showWindow();
+  }
+
+  entry.addEventListener("change", showWindow);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const chosen = entries.find((e) => String(e.id) === entry.value);
@@ -75,7 +117,7 @@ export function mountAppeals(section, state) {
         if (e.body?.closed_at) box.append(el("p", { text: t("appeals.closed_at", { at: fmtDateTime(e.body.closed_at, { zone: true }) }) }));
         out.replaceChildren(box);
       }
-    });
+    }).finally(showWindow); // busy() re-enables the button: the window decides
   });
   section.replaceChildren(el("div", { class: "card" },
     el("h2", { id: "appeals-title", i18n: "appeals.title" }), el("p", { class: "note", i18n: "appeals.note" }), listBox),
@@ -89,6 +131,7 @@ export function mountAppeals(section, state) {
       entry.replaceChildren(...entries.map((e) => el("option", { value: e.id, text: entryText(e) })));
       if (entries.some((e) => String(e.id) === keep)) entry.value = keep;
       form.hidden = !entries.length;
+      await refreshWindows();
       const byId = new Map(entries.map((e) => [e.id, e]));
       const appeals = [];
       for (const eventId of [...new Set(entries.map((e) => e.event_id))]) {

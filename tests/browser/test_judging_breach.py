@@ -103,6 +103,8 @@ def test_a_breach_is_ticketed_re_marked_and_locked(make_session, server, shot):
     school.sign_in(sp, "school-01")
     sp.wait_for_selector("#appeal-form")
     sp.select_option("#appeal-entry", str(j.entries[0]))
+    sp.wait_for_selector("#appeal-window[data-open=true] >> text=申诉开放中")  # the window, from the lock
+    assert sp.locator("#appeal-send").is_enabled()
     sp.fill("#appeal-text", "模块A布线工艺评分偏低，请复核第一轮与第二轮评分记录。")
     sp.click("#appeal-send")
     sp.wait_for_selector("#appeals .notice >> text=申诉已提交")
