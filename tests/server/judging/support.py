@@ -14,7 +14,7 @@ from server.catalog.tables import Occupation
 from server.competitions.tables import Competition, CompetitionOrganizer, Event
 from server.db import write_transaction
 from server.registration.tables import Entry, EntryMember
-from tests.server.helpers import PASSWORD, World, token_for
+from tests.server.factories import PASSWORD, World, token_for
 
 PASSPHRASE = "锁在信封里的口令 2026"
 # A judgement aspect (3 judges, 0–3, re-mark when more than 1 apart), a measurement (1 judge) and a

@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from server.judging.tables import JudgingEvent, Pairing
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 from tests.server.judging.support import PASSPHRASE, cells, drawn, make_judged_event, mark, post_marks, sheet, staffed
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from server.judging.tables import JudgingEvent
-from tests.server.helpers import token_for
+from tests.server.factories import token_for
 from tests.server.judging.support import PASSPHRASE, cells, drawn, make_judged_event, mark, post_marks, sheet, staffed
 
 

@@ -10,7 +10,7 @@ import httpx
 from server.app import create_app
 from server.db import close_engine, prepare_engine
 from tests.server.conftest import _truncate
-from tests.server.helpers import build_world
+from tests.server.factories import build_world
 from tests.server.judging.support import Judged, drawn, make_judged_event, staffed
 
 
