@@ -156,15 +156,13 @@ def _item(item: Mapping[str, Any], explain: Explain | None) -> dict[str, Any]:
     return out
 
 
-def translate(body: dict[str, Any], lang: str, words: Mapping[str, Any] | None = None,
-              explain: Explain | None = None) -> None:
+def translate(body: dict[str, Any], lang: str, explain: Explain | None = None) -> None:
     """Put a problem body's ``detail`` and the message of each of its ``errors`` into ``lang`` (English:
-    left as the server wrote them). ``words`` are values the Chinese text may use that are not members of
-    the body; ``explain`` turns an item's English message into Chinese where only that text has the
-    specifics. ``code``, ``field``, ``row`` and every other member stay as they are."""
+    left as the server wrote them). ``explain`` turns an English message into Chinese where only that text
+    has the specifics (msgspec's). ``code``, ``field``, ``row`` and every other member stay as they are."""
     if lang == EN:
         return
-    members = {**body, **(words or {})}
+    members = dict(body)
     items = body.get("errors")
     if items:
         body["errors"] = [_item(i, explain) if isinstance(i, Mapping) else i for i in items]
