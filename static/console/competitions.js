@@ -222,7 +222,9 @@ export async function competitionView(ctx, id) {
   const formBox = el("div");
   let c;
   try { c = await api(`/api/competitions/${id}`); } catch (e) { view.replaceChildren(problemBox(e)); return; }
-  const events = await api(`/api/competitions/${id}/events`);
+  // where each event's results stand comes from the results domain (GET …/results), not the event
+  const [events, resultsOf] = await Promise.all([api(`/api/competitions/${id}/events`),
+    api(`/api/competitions/${id}/results`).then((rows) => new Map(rows.map((r) => [r.event_id, r.status])), () => new Map())]);
   const reload = () => competitionView(ctx, id);
 
   const facts = el("dl", { class: "facts" },
@@ -278,7 +280,8 @@ export async function competitionView(ctx, id) {
     { key: "ev.col.occupation", cell: (e) => (e.occupation ? `${e.occupation.code} ${e.occupation.name}` : "—") },
     { key: "ev.col.kind", cell: (e) => (e.team ? t("ev.team", { min: e.min_members, max: e.max_members }) : t("ev.single")) },
     { key: "ev.col.window", cell: (e) => [fmtDateTime(e.registration_opens), fmtDateTime(e.registration_closes)].filter(Boolean).join(" – ") || "—" },
-    { key: "ev.col.results", cell: (e) => t(`rstatus.${e.results_status}`) },
+    { key: "ev.col.results", cell: (e) => { const status = resultsOf.get(e.id);
+      return status ? el("span", { "data-results": status, text: t(`rstatus.${status}`) }) : "—"; } },
     { key: "app.edit", cell: (e) => el("div", { class: "row" },
       el("button", { type: "button", class: "secondary", i18n: "ev.edit",
         onclick: () => { eventForm.replaceChildren(eventEditor(c, e, reload)); eventForm.scrollIntoView(); } }),

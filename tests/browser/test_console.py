@@ -1,6 +1,6 @@
 """The organizer's console: create a competition, add an event found by the occupation search (pinyin
-initials), see a bad marking scheme refused with the problem's path in Chinese, fix it, and open
-registration; a school coordinator is not let in."""
+initials), see a bad marking scheme refused with the problem's path in Chinese, fix it (the event listed with
+no results yet), and open registration; a school coordinator is not let in."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ def test_competition_event_scheme_problems_and_lifecycle(session, shot):
     page.fill("#ef-scheme", "")
     page.click("#event-form button[type=submit]")
     page.locator("section[aria-labelledby=ev-title] td", has_text="6-31-01-03 电工").wait_for()
+    # where the event's results stand, from GET /api/competitions/{id}/results
+    assert page.locator("section[aria-labelledby=ev-title] td [data-results=none]").inner_text() == "无成绩"
 
     page.click("#comp-next")
     page.click("dialog button[value=ok]")
