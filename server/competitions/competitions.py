@@ -321,4 +321,6 @@ async def transition(principal: Principal | None, competition_id: int, to: str, 
         await record(principal, action="competition.transitioned", object_type="competition",
                      object_id=competition_id, before={"status": current},
                      after={"status": to, **({"published": published} if published else {})}, reason=reason)
-    return await get_competition(competition_id, principal)
+        # read in the transaction: the answer is the step this request made, not a later one that a
+        # concurrent request committed before this one's read
+        return await get_competition(competition_id, principal)
