@@ -1,8 +1,9 @@
 """Small pure helpers of the issuing domain: verification codes, award and level words, display dates.
 
-Verification code (the human fallback printed under the QR code, certificates.md §5.5): 12 characters of
-Crockford Base32 (60 random bits) followed by Crockford's check symbol (the value mod 37, symbols
-``0-9A-Z`` minus ``ILOU`` plus ``*~$=U``), shown as ``XXXX-XXXX-XXXX-C``. Typing is forgiving the way
+Verification code (printed under the QR code for those who cannot scan it; docs/certificates.md, "The
+printed verification code"): 12 characters of Crockford Base32 (60 random bits) followed by Crockford's
+check symbol (the value mod 37, symbols ``0-9A-Z`` minus ``ILOU`` plus ``*~$=U``), shown as
+``XXXX-XXXX-XXXX-C``. Typing is forgiving the way
 Crockford intends: case, dashes and spaces are ignored, ``I``/``L`` read as ``1`` and ``O`` as ``0``.
 """
 

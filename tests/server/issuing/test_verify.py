@@ -1,6 +1,7 @@
-"""Public verification over HTTP: the attack and bad-input cases of certificates.md §6 reach a proper
-verdict (never a 500), lookups and the holder ID check are rate-limited and leak nothing, the published key
-set and the QR landing page work, and no public response carries anything shaped like an ID number."""
+"""Public verification over HTTP: the attack and bad-input cases of docs/certificates.md ("What the tests
+attack") reach a proper verdict (never a 500), lookups and the holder ID check are rate-limited and leak
+nothing, the published key set and the QR landing page work, and no public response carries anything
+shaped like an ID number."""
 
 from __future__ import annotations
 
