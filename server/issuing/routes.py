@@ -237,7 +237,7 @@ def _verify_page() -> bytes:
 async def qr_landing(token: FromPath[str]) -> Response[bytes]:
     """The URL in the QR code: the public verify page, which checks the token in the browser and asks
     /api/verify for the live status."""
-    return Response(_verify_page(), media_type="text/html; charset=utf-8", headers=PAGE_HEADERS)
+    return Response(_verify_page(), media_type="text/html", headers=PAGE_HEADERS)
 
 
 _PUBLISHED_HEADERS = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}

@@ -18,7 +18,7 @@ MAX_UNCOMPRESSED_BYTES = 80 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_REPORTED_ERRORS = 1000
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"  # Litestar appends "; charset=utf-8" to every text/ type
 
 
 class RowError(msgspec.Struct):

@@ -256,7 +256,7 @@ async def test_qr_landing_page_is_the_verify_page(client, world):
     cert = await _issue(client, world)
     token = cert["qr_text"].rsplit("/", 1)[1]
     r = await client.get("/C/" + token)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"  # one charset
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["referrer-policy"] == "no-referrer"
     assert 'src="/verify/verify.js"' in r.text

@@ -90,7 +90,7 @@ async def test_roster_export_masks_ids_for_coordinators(client, world):
     await client.post(f"/api/people/{world.people['school_a'][0]}/skill-levels",
                       headers=await token_for(client, "organizer"), json=LEVEL)
     r = await client.get("/api/people/export?format=csv", headers=coord)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
     text = r.content.decode("utf-8-sig")
     assert not FULL_ID.search(text)
     rows = list(csv.reader(io.StringIO(text)))
