@@ -23,7 +23,3 @@ async def blockers(event_id: int) -> list[BlockerOut]:
     ctx = Context(await event_row(event_id), judging, frozenset({"organizer"}), None)
     return [*await recheck.blockers(ctx), *await appeals.blockers(event_id)]
 
-
-async def publication_blockers(event_id: int) -> list[str]:
-    """The blockers' messages (what server.results puts in its judging_not_ready refusal)."""
-    return [b.message for b in await blockers(event_id)]

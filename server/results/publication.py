@@ -8,6 +8,8 @@ An event judged here publishes only when judging says it may (``server.judging.r
 
 from __future__ import annotations
 
+import msgspec
+
 from server import events
 from server.access import competition_row, require_competition_manager
 from server.audit.services import record
@@ -17,7 +19,7 @@ from server.competitions.events import event_row
 from server.competitions.tables import Event
 from server.db import write_transaction
 from server.errors import Conflict
-from server.judging.readiness import publication_blockers
+from server.judging.readiness import blockers as judging_blockers
 from server.people.schemas import AwardIn
 from server.people.services import record_award
 from server.principal import Principal
@@ -56,10 +58,11 @@ async def _record_awards(principal: Principal | None, competition: dict, event: 
 
 async def _ready(event: dict) -> None:
     """A judged event publishes only after decryption, the re-check, the appeal window and every ruling."""
-    blockers = await publication_blockers(event["id"])
-    if blockers:
-        raise Conflict(f"{event['code']} {event['name']}: " + "; ".join(blockers) + ".", code="judging_not_ready",
-                       extra={"event_id": event["id"], "blockers": blockers})
+    blockers = await judging_blockers(event["id"])
+    if blockers:  # each blocker as GET …/publication lists it: a stable code and what is at fault
+        raise Conflict(f"{event['code']} {event['name']}: " + "; ".join(b.message for b in blockers) + ".",
+                       code="judging_not_ready",
+                       extra={"event_id": event["id"], "blockers": msgspec.to_builtins(blockers)})
 
 
 async def _publish(principal: Principal | None, competition: dict, event: dict) -> None:

@@ -89,6 +89,9 @@ async def test_a_judged_event_from_draw_to_publication_and_certificates(client, 
     assert computed.status_code == 201, computed.text
     early = await client.post(f"{results_url}/publish", headers=j.tokens["organizer"])
     assert early.status_code == 409 and early.json()["code"] == "judging_not_ready", early.text
+    assert [b["code"] for b in early.json()["blockers"]] == [
+        b["code"] for b in (await client.get(f"{j.base}/publication", headers=j.tokens["organizer"])).json()]
+    assert early.json()["blockers"][0]["code"] == "appeal_window_open", early.text
     await JudgingEvent.update({JudgingEvent.locked_at: JudgingEvent.locked_at - timedelta(hours=3)}).where(
         JudgingEvent.event == j.event)
     assert (await client.get(f"{j.base}/publication", headers=j.tokens["chief"])).json() == []
