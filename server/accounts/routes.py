@@ -23,6 +23,7 @@ from server.accounts.schemas import (
     UserOut,
 )
 from server.guards import requires_role
+from server.params import PathId
 from server.principal import Principal
 
 
@@ -78,7 +79,7 @@ class AuthController(Controller):
         return TokenOut(id=token_id, token=token, label=data.label, expires_at=expires)
 
     @delete("/tokens/{token_id:int}", status_code=204)
-    async def revoke_token(self, principal: NamedDependency[Principal], token_id: FromPath[int]) -> None:
+    async def revoke_token(self, principal: NamedDependency[Principal], token_id: FromPath[PathId]) -> None:
         """Revoke one of your own tokens."""
         await services.revoke_token(principal, token_id)
 
@@ -100,18 +101,18 @@ class UserController(Controller):
         return await services.create_user(principal, data)
 
     @get("/{user_id:int}")
-    async def get_user(self, principal: NamedDependency[Principal], user_id: FromPath[int]) -> UserOut:
+    async def get_user(self, principal: NamedDependency[Principal], user_id: FromPath[PathId]) -> UserOut:
         return await services.get_user(principal, user_id)
 
     @post("/{user_id:int}/grants", status_code=201)
     async def add_grant(
-        self, principal: NamedDependency[Principal], user_id: FromPath[int], data: JSONBody[GrantIn]
+        self, principal: NamedDependency[Principal], user_id: FromPath[PathId], data: JSONBody[GrantIn]
     ) -> UserOut:
         """Grant a role scoped to an organization subtree or to one competition."""
         return await services.add_grant(principal, user_id, data)
 
     @delete("/{user_id:int}/grants/{grant_id:int}", status_code=204)
     async def remove_grant(
-        self, principal: NamedDependency[Principal], user_id: FromPath[int], grant_id: FromPath[int]
+        self, principal: NamedDependency[Principal], user_id: FromPath[PathId], grant_id: FromPath[PathId]
     ) -> None:
         await services.remove_grant(principal, user_id, grant_id)

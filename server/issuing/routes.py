@@ -42,7 +42,7 @@ from server.issuing.schemas import (
     VerifyIn,
     VerifyOut,
 )
-from server.params import Limit, Offset
+from server.params import Limit, Offset, PathId
 from server.principal import Principal
 
 VERIFY_PAGE = PROJECT_ROOT / "static" / "verify" / "index.html"
@@ -142,11 +142,11 @@ class CertificateController(Controller):
         return await from_results.issue_from_results(principal, data)
 
     @get("/batches/{batch_id:int}", guards=ORGANIZER)
-    async def get_batch(self, principal: NamedDependency[Principal], batch_id: FromPath[int]) -> BatchOut:
+    async def get_batch(self, principal: NamedDependency[Principal], batch_id: FromPath[PathId]) -> BatchOut:
         return await reads.get_batch(principal, batch_id)
 
     @get("/batches/{batch_id:int}/zip", guards=ORGANIZER)
-    async def batch_zip(self, principal: NamedDependency[Principal], batch_id: FromPath[int]) -> Response[bytes]:
+    async def batch_zip(self, principal: NamedDependency[Principal], batch_id: FromPath[PathId]) -> Response[bytes]:
         """One PDF per certificate of the batch, in a ZIP (rendered by a process pool)."""
         filename, content = await pdf.batch_zip(principal, batch_id)
         return _download(filename, content, "application/zip")

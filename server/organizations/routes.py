@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from server.guards import requires_role
 from server.organizations import services
 from server.organizations.schemas import OrganizationIn, OrganizationOut, OrganizationPatch
+from server.params import PathId
 from server.principal import Principal
 
 
@@ -30,7 +31,7 @@ class OrganizationController(Controller):
         return await services.list_organizations(parent_id=parent_id, kind=kind, within=within, q=q)
 
     @get("/{org_id:int}")
-    async def get_organization(self, org_id: FromPath[int]) -> OrganizationOut:
+    async def get_organization(self, org_id: FromPath[PathId]) -> OrganizationOut:
         return services.to_out(await services.get_row(org_id))
 
     @post("/", status_code=201, guards=[requires_role("admin", "organizer")])
@@ -42,6 +43,6 @@ class OrganizationController(Controller):
 
     @patch("/{org_id:int}", guards=[requires_role("admin", "organizer")])
     async def update_organization(
-        self, principal: NamedDependency[Principal], org_id: FromPath[int], data: JSONBody[OrganizationPatch]
+        self, principal: NamedDependency[Principal], org_id: FromPath[PathId], data: JSONBody[OrganizationPatch]
     ) -> OrganizationOut:
         return await services.update(principal, org_id, data)

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 
 from server.i18n import language
-from server.params import Limit, Offset
+from server.params import Limit, Offset, PathId
 from server.people import roster, services
 from server.people.schemas import (
     AwardIn,
@@ -51,19 +51,19 @@ class PeopleController(Controller):
         return await services.create(principal, data)
 
     @get("/{person_id:int}")
-    async def get_person(self, principal: NamedDependency[Principal], person_id: FromPath[int]) -> PersonDetailOut:
+    async def get_person(self, principal: NamedDependency[Principal], person_id: FromPath[PathId]) -> PersonDetailOut:
         """One person's graduate record with the skill levels held and awards won."""
         return await services.get(principal, person_id)
 
     @patch("/{person_id:int}")
     async def update_person(
-        self, principal: NamedDependency[Principal], person_id: FromPath[int], data: JSONBody[PersonPatch]
+        self, principal: NamedDependency[Principal], person_id: FromPath[PathId], data: JSONBody[PersonPatch]
     ) -> PersonDetailOut:
         return await services.update(principal, person_id, data)
 
     @post("/{person_id:int}/skill-levels", status_code=201)
     async def add_skill_level(
-        self, principal: NamedDependency[Principal], person_id: FromPath[int], data: JSONBody[SkillLevelIn]
+        self, principal: NamedDependency[Principal], person_id: FromPath[PathId], data: JSONBody[SkillLevelIn]
     ) -> SkillLevelOut:
         """Record a skill level held (职业技能等级): organizers in the school's region only."""
         return await services.record_skill_level(principal, person_id, data)
@@ -72,8 +72,8 @@ class PeopleController(Controller):
     async def remove_skill_level(
         self,
         principal: NamedDependency[Principal],
-        person_id: FromPath[int],
-        level_id: FromPath[int],
+        person_id: FromPath[PathId],
+        level_id: FromPath[PathId],
         reason: FromQuery[Annotated[str, QueryParameter(min_length=2, max_length=500)]],
     ) -> None:
         """Remove a skill level recorded in error; the reason goes to the audit log."""
@@ -81,7 +81,7 @@ class PeopleController(Controller):
 
     @post("/{person_id:int}/awards", status_code=201)
     async def add_award(
-        self, principal: NamedDependency[Principal], person_id: FromPath[int], data: JSONBody[AwardIn]
+        self, principal: NamedDependency[Principal], person_id: FromPath[PathId], data: JSONBody[AwardIn]
     ) -> AwardOut:
         """Record a competition award won (used to exclude prior winners): organizers in scope only."""
         return await services.record_award(principal, person_id, data)

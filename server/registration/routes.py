@@ -13,7 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
 from server.i18n import language
-from server.params import Limit, Offset
+from server.params import Limit, Offset, PathId
 from server.principal import Principal
 from server.registration import entries, excel, queries, review, templates
 from server.registration.schemas import (
@@ -68,25 +68,25 @@ class EntryController(Controller):
         return await entries.create_entry(principal, data)
 
     @get("/{entry_id:int}")
-    async def get_entry(self, principal: NamedDependency[Principal], entry_id: FromPath[int]) -> EntryOut:
+    async def get_entry(self, principal: NamedDependency[Principal], entry_id: FromPath[PathId]) -> EntryOut:
         return await queries.get_entry(principal, entry_id)
 
     @patch("/{entry_id:int}")
     async def update_entry(
-        self, principal: NamedDependency[Principal], entry_id: FromPath[int], data: JSONBody[EntryPatch]
+        self, principal: NamedDependency[Principal], entry_id: FromPath[PathId], data: JSONBody[EntryPatch]
     ) -> EntryOut:
         """Edit a draft or returned entry (team name, competitors, coaches); send ``version`` to refuse
         overwriting someone else's change."""
         return await entries.update_entry(principal, entry_id, data)
 
     @get("/{entry_id:int}/eligibility")
-    async def eligibility(self, principal: NamedDependency[Principal], entry_id: FromPath[int]) -> EligibilityOut:
+    async def eligibility(self, principal: NamedDependency[Principal], entry_id: FromPath[PathId]) -> EligibilityOut:
         """What submitting now would say: every problem with its code, field and explanation."""
         return await queries.check_eligibility(principal, entry_id)
 
     @post("/{entry_id:int}/submit", status_code=200)
     async def submit(
-        self, principal: NamedDependency[Principal], entry_id: FromPath[int], data: JSONBody[SubmitIn | None] = None
+        self, principal: NamedDependency[Principal], entry_id: FromPath[PathId], data: JSONBody[SubmitIn | None] = None
     ) -> EntryOut:
         """Submit a draft (→ submitted) or a returned entry (→ resubmitted). Refusals list every problem
         in ``errors`` (code, field, message)."""
@@ -94,7 +94,7 @@ class EntryController(Controller):
 
     @post("/{entry_id:int}/withdraw", status_code=200)
     async def withdraw(
-        self, principal: NamedDependency[Principal], entry_id: FromPath[int], data: JSONBody[WithdrawIn]
+        self, principal: NamedDependency[Principal], entry_id: FromPath[PathId], data: JSONBody[WithdrawIn]
     ) -> WithdrawOut:
         """Withdraw an entry (any state but declined/withdrawn; approved ones until the competition runs).
         An advancement entry's place is offered to the next qualifier."""
@@ -163,20 +163,20 @@ class ReviewController(Controller):
 
     @post("/{entry_id:int}/return", status_code=200)
     async def return_entry(
-        self, principal: NamedDependency[Principal], entry_id: FromPath[int], data: JSONBody[ReturnIn]
+        self, principal: NamedDependency[Principal], entry_id: FromPath[PathId], data: JSONBody[ReturnIn]
     ) -> EntryOut:
         """Return an entry to its school with remarks on specific fields."""
         return await review.return_entry(principal, entry_id, data.remarks)
 
     @post("/{entry_id:int}/approve", status_code=200)
     async def approve(
-        self, principal: NamedDependency[Principal], entry_id: FromPath[int], data: JSONBody[ApproveIn | None] = None
+        self, principal: NamedDependency[Principal], entry_id: FromPath[PathId], data: JSONBody[ApproveIn | None] = None
     ) -> EntryOut:
         return await review.approve(principal, entry_id, data.note if data else "")
 
     @post("/{entry_id:int}/decline", status_code=200)
     async def decline(
-        self, principal: NamedDependency[Principal], entry_id: FromPath[int], data: JSONBody[DeclineIn]
+        self, principal: NamedDependency[Principal], entry_id: FromPath[PathId], data: JSONBody[DeclineIn]
     ) -> EntryOut:
         """Decline an entry with a reason the school sees."""
         return await review.decline(principal, entry_id, data.reason)
