@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import AsyncIterator, Sequence
 
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import TransactionType
 from piccolo.querystring import QueryString
+from piccolo.table import Table
 
 from server import events
 from server.errors import Conflict, InvalidInput
@@ -131,6 +132,18 @@ async def lock_key(key: int) -> None:
     """
     if is_postgres():
         await engine().run_ddl(f"SELECT pg_advisory_xact_lock({int(key)})")
+
+
+# bound parameters of one statement: PostgreSQL's protocol allows 32,767, SQLite (3.32+) 32,766
+MAX_PARAMETERS = 32_000
+
+
+async def insert_rows(table: type[Table], rows: Sequence[Table]) -> None:
+    """Insert ``rows`` of ``table`` in as few multi-row INSERTs as the drivers' parameter limit allows (a
+    draw writes tens of thousands of seats; one statement of them all is refused by asyncpg)."""
+    per_statement = max(1, MAX_PARAMETERS // len(table._meta.columns))
+    for start in range(0, len(rows), per_statement):
+        await table.insert(*rows[start:start + per_statement])
 
 
 async def prepare_engine() -> None:

@@ -21,7 +21,7 @@ import string
 from collections import defaultdict
 
 from server.audit.services import record
-from server.db import write_transaction
+from server.db import insert_rows, write_transaction
 from server.errors import Conflict
 from server.judging import seal
 from server.judging.context import Context, announce, now
@@ -137,11 +137,11 @@ async def draw(ctx: Context, passphrase: str) -> DrawOut:
         await JUDGING.apply(ctx.judging["id"], "draw", "setup", {
             JudgingEvent.sealed: sealed, JudgingEvent.drawn_at: now(), JudgingEvent.updated_at: now(),
             JudgingEvent.drawn_by: getattr(ctx.principal, "user_id", None)})
-        await Code.insert(*[Code(event=ctx.event_id, code=c) for c in sorted(visible.values())])
-        await Seat.insert(*seats)
+        await insert_rows(Code, [Code(event=ctx.event_id, code=c) for c in sorted(visible.values())])
+        await insert_rows(Seat, seats)
         barred_rows = sorted((visible[e], j) for e, judges in barred.items() for j in judges)
         if barred_rows:
-            await CodeConflict.insert(*[CodeConflict(event=ctx.event_id, code=c, user=j) for c, j in barred_rows])
+            await insert_rows(CodeConflict, [CodeConflict(event=ctx.event_id, code=c, user=j) for c, j in barred_rows])
         await announce(ctx.event_id, "drawn", codes=count)
         await record(ctx.principal, action="judging.drawn", object_type="event", object_id=ctx.event_id,
                      after={"codes": count, "seats": len(seats), "layers": seal.layers_of(sealed)})

@@ -20,7 +20,7 @@ from server.audit.services import record
 from server.competitions import rules
 from server.competitions.competitions import lock_competition, now
 from server.competitions.events import event_row
-from server.db import write_transaction
+from server.db import insert_rows, write_transaction
 from server.errors import Conflict, InvalidInput
 from server.judging.context import context as judging_context
 from server.judging.outcome import marks_sheet
@@ -82,7 +82,7 @@ async def import_results(principal: Principal | None, competition_id: int, event
             for i, rec in enumerate(doc.entries)
         ]
         if lines:
-            await EntryResult.insert(*lines)
+            await insert_rows(EntryResult, lines)
         await record(principal, action="event.results_imported", object_type="event", object_id=event_id,
                      before={"digest": existing["digest"]} if existing else None,
                      after={"source": source, "digest": digest, "entries": len(doc.entries),
