@@ -32,6 +32,8 @@ def _manages_without_paths(principal: Principal | None, competition_id: int | No
         return False
     if principal.is_admin or "organizer" in principal.competition_roles(competition_id):
         return True
+    if not principal.scope_paths("organizer"):  # no organizer grant on any authority: the paths cannot help
+        return False
     return None
 
 

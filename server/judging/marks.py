@@ -47,7 +47,6 @@ from server.judging.schemas import (
     SheetsOut,
 )
 from server.judging.tables import (
-    Assignment,
     Code,
     CodeConflict,
     CriterionLock,
@@ -140,8 +139,6 @@ async def submit(ctx: Context, batch: MarkBatchIn) -> MarkBatchOut:
             (Code.event == ctx.event_id) & Code.code.is_in(codes))}
         conflicted = {r["code"] for r in await CodeConflict.select(CodeConflict.code).where(
             (CodeConflict.event == ctx.event_id) & (CodeConflict.user == user_id) & CodeConflict.code.is_in(codes))}
-        assigned = {r["aspect"] for r in await Assignment.select(Assignment.aspect).where(
-            (Assignment.event == ctx.event_id) & (Assignment.user == user_id))}
         locked = {r["criterion"] for r in await CriterionLock.select(CriterionLock.criterion).where(
             CriterionLock.event == ctx.event_id)}
         versions: dict[tuple, int] = {}

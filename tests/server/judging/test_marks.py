@@ -7,8 +7,18 @@ import asyncio
 import random
 import uuid
 
+from server.db import is_postgres
 from server.judging.tables import Mark, Seat
-from tests.server.judging.support import cells, drawn, make_judged_event, mark, post_marks, sheet, staffed
+from tests.server.judging.support import (
+    cells,
+    drawn,
+    make_judged_event,
+    mark,
+    post_marks,
+    sheet,
+    staffed,
+)
+from tests.server.query_count import count_queries
 
 
 async def _ready(client, world):
@@ -116,3 +126,20 @@ async def test_unknown_fields_and_oversized_batches_are_refused_whole(client, wo
                           json={"marks": [mark("G01", "A1", 1, key=uuid.uuid4().hex) for _ in range(201)]})
     assert r.status_code == 400 and r.json()["field"] == "marks"
     assert await Mark.count() == 0
+
+
+async def test_a_mark_costs_a_bounded_number_of_queries(client, world):
+    """A tablet's single mark, counted on the real app (tests/server/query_count.py): the principal, the
+    judging context (event, judging row), then in one transaction the status under the event's lock, the
+    cell facts (stored keys, seats, open tickets, codes, conflicts, locks, versions), the insert, the
+    sign-off reset, the panel's evaluation (marks, tickets), the sequence number and the audit chain. The
+    bound keeps it from growing (bench/bench_marks.py says what it costs); PostgreSQL adds the locks."""
+    j = await _ready(client, world)
+    free = [c for c in cells(await sheet(client, j, "j2")) if c[3] is None]
+    await post_marks(client, j, "j2", mark(free[0][0], free[0][1], 2))  # warm
+    async with count_queries() as log:
+        out = await post_marks(client, j, "j2", mark(free[1][0], free[1][1], 2))
+    assert out["accepted"] == 1, out
+    assert log.transactions == 1, str(log)
+    # 19 on SQLite; PostgreSQL adds the event's and the audit chain's advisory locks
+    assert log.count <= (21 if is_postgres() else 19), str(log)
