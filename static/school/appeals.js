@@ -25,6 +25,7 @@ addMessages({
     "appeals.window.not_yet": "该赛项评分锁定后开放申诉（时限 {minutes} 分钟）。",
     "appeals.window.closed": "申诉已于 {closes} 截止。",
     "appeals.window.unknown": "无法获取该赛项的申诉时限。",
+    "appeals.window.loading": "正在读取该赛项的申诉时限…",
     "appeals.col.event": "赛项", "appeals.col.entry": "报名", "appeals.col.text": "申诉内容", "appeals.col.filed": "提交时间",
     "appeals.col.status": "状态", "appeals.col.ruling": "裁决",
   },
@@ -43,6 +44,7 @@ addMessages({
     "appeals.window.not_yet": "Appeals open when the event's marking is locked (for {minutes} minutes).",
     "appeals.window.closed": "The appeal window closed at {closes}.",
     "appeals.window.unknown": "The event's appeal window could not be read.",
+    "appeals.window.loading": "Reading the event's appeal window…",
     "appeals.col.event": "Event", "appeals.col.entry": "Entry", "appeals.col.text": "Appeal", "appeals.col.filed": "Filed",
     "appeals.col.status": "Status", "appeals.col.ruling": "Ruling",
   },
@@ -80,6 +82,11 @@ export function mountAppeals(section, state) {
     const open = Boolean(w?.open);
     send.disabled = !open;
     text.disabled = !open;
+    if (chosen && !windows.has(chosen.event_id)) { // still being read: neither open nor closed yet
+      delete windowNote.dataset.open;
+      windowNote.textContent = t("appeals.window.loading");
+      return;
+    }
     windowNote.dataset.open = String(open);
     const at = (iso) => fmtDateTime(iso, { zone: true });
     windowNote.textContent = !w ? t("appeals.window.unknown")
