@@ -70,9 +70,11 @@ async def test_import_query_errors(client, reg):
     h = reg.tokens["coord_a"]
     problem(await client.post("/api/entries/import", headers=h, files=upload(b"PK")), 400)  # event_id missing
     problem(await client.post("/api/entries/import?event_id=999999", headers=h, files=upload(b"PK\x03\x04x")), 422)
-    r = await client.post(f"/api/entries/import?event_id={reg.team}", headers=h, content=b"not multipart",
-                          )
-    assert 400 <= r.status_code < 500
+    # a body that is not multipart at all (no content type, no boundary): Litestar refuses to parse the form.
+    # Its code is today the generic "bad_request", not the "malformed_multipart" of an undecodable part: reported
+    # as a gap, so only the exact status is pinned here.
+    r = await client.post(f"/api/entries/import?event_id={reg.team}", headers=h, content=b"not multipart")
+    problem(r, 400)
     r = await client.post(f"/api/entries/import?event_id={reg.team}", headers=h,
                           files=upload(b"PK\x03\x04" + b"garbage" * 100))
     assert problem(r, 415)["code"] == "not_xlsx"
