@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.demo.loader import DEMO_PASSWORD, load_demo
+from server.demo.loader import DEMO_PASSWORD, STUDENTS_PER_SCHOOL, load_demo, read_csv
 from server.organizations.tables import Organization
 from server.people import resident_id as rid
 from server.people.tables import Person
@@ -10,14 +10,18 @@ from server.people.tables import Person
 
 async def test_demo_loads_a_realistic_city(client):
     made = await load_demo()
-    assert made["people"] >= 300
+    # every school of server/demo/data/jining-schools.csv, its students and two teachers (server/demo/loader.py)
+    school_rows = read_csv("jining-schools.csv")
+    assert made["people"] == len(school_rows) * (STUDENTS_PER_SCHOOL + 2) == await Person.count()
     names = {r["name"] for r in await Organization.select(Organization.name)}
     for expected in ("济宁市", "济宁市教育局", "济宁市人力资源和社会保障局", "任城区", "曲阜市", "济宁技师学院",
                      "济宁职业技术学院"):
         assert expected in names
     schools = await Organization.select().where(Organization.kind == "school")
-    assert len(schools) >= 8
-    assert {s["school_type"] for s in schools} == {"vocational", "technical"}
+    assert len(schools) == len(school_rows)
+    technical = sum(r["school_type"] == "技工院校" for r in school_rows)  # the rest are 职业院校
+    assert sorted(s["school_type"] for s in schools) == ["technical"] * technical + [
+        "vocational"] * (len(school_rows) - technical)
     people = await Person.select(Person.resident_id, Person.birth_date, Person.gender)
     assert len({p["resident_id"] for p in people}) == len(people)
     for p in people:
