@@ -6,15 +6,12 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 from server.accounts.schemas import UserIn
 from server.accounts.services import create_user
-from server.catalog.tables import Occupation
-from server.competitions.tables import Competition, CompetitionOrganizer, Event
+from server.competitions.tables import Event
 from server.db import write_transaction
-from server.registration.tables import Entry, EntryMember
-from tests.server.factories import PASSWORD, World, token_for
+from tests.server.factories import PASSWORD, World, insert_competition, insert_entry, now, occupation_id, token_for
 
 PASSPHRASE = "锁在信封里的口令 2026"
 # A judgement aspect (3 judges, 0–3, re-mark when more than 1 apart), a measurement (1 judge) and a
@@ -51,29 +48,18 @@ class Judged:
         return f"/api/judging/events/{self.event}"
 
 
-def now():
-    return datetime.now(timezone.utc)
-
-
 async def make_judged_event(client, world: World, *, schools=("school_a", "school_b", "school_c")) -> Judged:
-    occupation = (await Occupation.select(Occupation.id).where(
-        (Occupation.code == "6-31-01-03") & (Occupation.work_type == "")).first())["id"]
+    """A running city competition hosted by 济宁市教育局, one 电工 event under SCHEME, and one approved
+    entry per school (its first student). The competition and entry rows come from tests.server.factories;
+    the event row is written here, as judging needs its own scheme and awards on it."""
+    comp = await insert_competition(world, name="2026年济宁市职业技能大赛", status="running")
+    stamp = now()
     async with write_transaction():
-        comp = (await Competition.insert(Competition(name="2026年济宁市职业技能大赛", level="city", year=2026,
-                                                     status="running", created_at=now(), updated_at=now()))
-                .returning(Competition.id))[0]["id"]
-        await CompetitionOrganizer.insert(CompetitionOrganizer(competition=comp, organization=world.orgs["edu"],
-                                                               role="host"))
-        event = (await Event.insert(Event(competition=comp, code="DG", name="电工", occupation=occupation,
+        event = (await Event.insert(Event(competition=comp, code="DG", name="电工", occupation=await occupation_id(),
                                           scheme=json.dumps(SCHEME), award_rules=json.dumps(AWARDS),
-                                          created_at=now(), updated_at=now())).returning(Event.id))[0]["id"]
-        entries = {}
-        for school in schools:
-            entry = (await Entry.insert(Entry(event=event, school=world.orgs[school], status="approved",
-                                              created_at=now(), updated_at=now())).returning(Entry.id))[0]["id"]
-            await EntryMember.insert(EntryMember(entry=entry, event=event, person=world.people[school][0],
-                                                 role="competitor", active=True))
-            entries[school] = entry
+                                          created_at=stamp, updated_at=stamp)).returning(Event.id))[0]["id"]
+    entries = {school: await insert_entry(event, world.orgs[school], [world.people[school][0]])
+               for school in schools}
     j = Judged(world, comp, event, entries)
     for name in ("j1", "j2", "j3", "j4", "j5", "chief", "enc", "sup"):
         out = await create_user(None, UserIn(username=name, display_name=f"裁判{name}", password=PASSWORD, grants=[]))
