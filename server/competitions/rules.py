@@ -26,10 +26,13 @@ _PLACEHOLDER_SCHEME = scoring.Scheme(
 )
 
 
-def invalid_document(prefix: str, problems: list[dict[str, str]], what: str) -> DomainError:
-    """One 422 naming every problem of a document; ``field`` is the first problem's full path."""
-    located = [{**p, "field": join_path(prefix, p["field"])} for p in problems]
-    return refusal(located, f"{what}: {located[0]['field']}")
+def invalid_document(prefix: str, problems: list[dict[str, str]], what: str, *, whole: str = "") -> DomainError:
+    """One 422 naming every problem of a document; ``field`` is the first problem's full path (``whole``
+    for a problem of the document as a whole, e.g. the uploaded file that is not JSON)."""
+    located = [{**p, "field": join_path(prefix, p["field"]) or whole} for p in problems]
+    field, message = located[0]["field"], located[0]["message"]
+    named = field and not message.startswith(f"{field}:")  # the message may name it already
+    return refusal(located, f"{what}: {field}" if named else what)
 
 
 def _convert(value: Any, type_: Any, prefix: str, what: str):

@@ -112,7 +112,8 @@ async def compute_results(principal: Principal | None, competition_id: int, even
     except UnicodeDecodeError:
         raise InvalidInput("The marks file is not UTF-8 text.", code="not_utf8", field="file") from None
     except scoring.ScoringError as err:
-        raise rules.invalid_document("", rules.scoring_problems(err.problems), "The marks were refused") from None
+        raise rules.invalid_document("", rules.scoring_problems(err.problems), "The marks were refused",
+                                    whole="file") from None
     entries = await Entry.select(Entry.id, Entry.school, Entry.status).where(
         (Entry.event == event_id) & Entry.status.is_in(["approved", "withdrawn"])).order_by(Entry.id)
     if entry_ids is not None:  # a judged event: the entries that were present at the draw
@@ -133,7 +134,8 @@ async def compute_results(principal: Principal | None, competition_id: int, even
             problems = [p if p.line is not None or not p.path.startswith("marks[") else scoring.Problem(
                 code=p.code, path=p.path, line=lines[int(p.path[6:p.path.index("]")])],
                 message=f"line {lines[int(p.path[6:p.path.index(']')])]}: {p.message}") for p in problems]
-        raise rules.invalid_document("", rules.scoring_problems(problems), "The marks were refused") from None
+        raise rules.invalid_document("", rules.scoring_problems(problems), "The marks were refused",
+                                    whole="file") from None
     if result.status != "final":
         message, members = pending.not_final(scoring.to_document(result))
         waiting = [e.entry.id for e in result.entries if e.status not in ("final", "withdrawn")]

@@ -107,20 +107,19 @@ async def test_results_endpoints_take_odd_files_without_writing(client, competit
     # whatever the declared type; /compute reads marks as JSON or, declared text/csv, as a CSV sheet.
     odd_files = [
         (b"\xff\xfe\x00", "application/json", "", "malformed_json", "file"),
-        (b"\xff\xfe\x00", "application/json", "/compute", "malformed_json", None),
+        (b"\xff\xfe\x00", "application/json", "/compute", "malformed_json", "file"),
         (b"a,b\n1,2", "text/csv", "", "malformed_json", "file"),
         (b"a,b\n1,2", "text/csv", "/compute", "missing_column", "entry"),
         (b'{"format": "jineng.results/1"}', "application/json", "", "missing_field", "event"),
         (b'{"format": "jineng.results/1"}', "application/json", "/compute", "invalid_type", "format"),
         (b"[]", "application/json", "", "invalid_type", "file"),
-        (b"[]", "application/json", "/compute", "invalid_type", None),
+        (b"[]", "application/json", "/compute", "invalid_type", "file"),
     ]
     for content, ctype, tail, code, field in odd_files:
         r = await client.post(url + tail, content=content, headers={**admin, "content-type": ctype})
         assert r.status_code == 422 and r.json()["code"] == code, (tail, content, r.text)
-        # the marks refusals of a whole document name no field yet (they answer field "": reported, not asserted)
-        if field is not None:
-            assert r.json()["field"] == field, (tail, content, r.text)
+        assert r.json()["field"] == field, (tail, content, r.text)
+        assert ": :" not in r.json()["detail"] and f"{field}: {field}:" not in r.json()["detail"], r.text
     r = await client.post(url, files={"other": ("x.json", b"{}", "application/json")}, headers=admin)
     assert r.status_code == 422 and r.json()["field"] == "file"
     r = await client.post(url + "/compute", files={"file": ("m.csv", b"\xff\xfe", "text/csv")}, headers=admin)
