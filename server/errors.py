@@ -120,7 +120,7 @@ def problem(
         body["instance"] = request.url.path
     # extension members never replace the RFC 9457 members
     body.update({k: v for k, v in members.items() if v is not None and k not in _RESERVED})
-    lang = i18n.language(request.headers.get("accept-language") if request is not None else None)
+    lang = i18n.request_language(request.headers if request is not None else None)
     i18n.translate(body, lang, explain=_msgspec_zh)
     headers = {"Content-Language": lang, "Vary": "Accept-Language"}
     if status == 401:

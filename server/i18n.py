@@ -52,6 +52,11 @@ def language(accept: str | None) -> str:
     return best
 
 
+def request_language(headers: Mapping[str, str] | None) -> str:
+    """:func:`language` of a request's headers (``None``: there is no request)."""
+    return language(headers.get("accept-language") if headers is not None else None)
+
+
 @functools.cache
 def catalog() -> dict[str, Any]:
     with CATALOG_PATH.open(encoding="utf-8") as f:

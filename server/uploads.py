@@ -22,13 +22,16 @@ class SpreadsheetUpload:
     file: UploadFile
 
 
-def download(content: bytes, filename: str, fmt: str = "xlsx") -> Response[bytes]:
-    """A file for the browser to save (never cached: exports carry personal data)."""
-    return Response(
-        content,
-        media_type=XLSX_MEDIA_TYPE if fmt == "xlsx" else CSV_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+def download(content: bytes, filename: str, fmt: str = "xlsx", *, media_type: str | None = None,
+             language: str | None = None) -> Response[bytes]:
+    """A file for the browser to save, never cached (exports and certificates carry personal data):
+    ``fmt`` "xlsx" or "csv", or any ``media_type`` (a ZIP, a PDF); ``language`` is the language its text is
+    written in (``Content-Language``, a template's instructions)."""
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"}
+    if language is not None:
+        headers["Content-Language"] = language
+    return Response(content, media_type=media_type or (XLSX_MEDIA_TYPE if fmt == "xlsx" else CSV_MEDIA_TYPE),
+                    headers=headers)
 
 
 async def uploaded_file(request: Request) -> tuple[bytes, str]:

@@ -23,7 +23,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from server.config import PROJECT_ROOT
 from server.errors import InvalidInput
 from server.guards import requires_role
-from server.i18n import language
+from server.i18n import request_language
 from server.issuing import from_results, keyring, passes, pdf, reads, single, verification
 from server.issuing import status as certificate_status
 from server.issuing.schemas import (
@@ -44,9 +44,9 @@ from server.issuing.schemas import (
 )
 from server.params import Limit, Offset, PathId
 from server.principal import Principal
+from server.uploads import download
 
 VERIFY_PAGE = PROJECT_ROOT / "static" / "verify" / "index.html"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PUBLIC_BODY_LIMIT = 64 * 1024
 UPLOAD_LIMIT = 6 * 1024 * 1024
 # The verify page runs only its own scripts and talks only to this origin; the URL (which names the
@@ -64,11 +64,6 @@ ORGANIZER = [requires_role("organizer")]
 def remote_address(request: Request) -> str:
     client = request.client
     return client.host if client else "unknown"
-
-
-def _download(filename: str, content: bytes, media_type: str) -> Response[bytes]:
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
 
 
 @dataclass
@@ -109,10 +104,8 @@ class CertificateController(Controller):
     async def passes_template(self, request: Request) -> Response[bytes]:
         """The .xlsx template for assessment passes (身份证号, 姓名, 职业编码, 工种, 等级, 认定日期); its
         instructions sheet in Chinese unless ``Accept-Language`` prefers English."""
-        lang = language(request.headers.get("accept-language"))
-        response = _download("passes-template.xlsx", passes.passes_template(lang), XLSX)
-        response.headers["Content-Language"] = lang
-        return response
+        lang = request_language(request.headers)
+        return download(passes.passes_template(lang), "passes-template.xlsx", language=lang)
 
     @post("/batches/spreadsheet", status_code=201, guards=ORGANIZER, request_max_body_size=UPLOAD_LIMIT,
           )
@@ -149,7 +142,7 @@ class CertificateController(Controller):
     async def batch_zip(self, principal: NamedDependency[Principal], batch_id: FromPath[PathId]) -> Response[bytes]:
         """One PDF per certificate of the batch, in a ZIP (rendered by a process pool)."""
         filename, content = await pdf.batch_zip(principal, batch_id)
-        return _download(filename, content, "application/zip")
+        return download(content, filename, media_type="application/zip")
 
     @get("/{ref:str}")
     async def get_certificate(self, principal: NamedDependency[Principal], ref: FromPath[str]) -> CertificateOut:
@@ -160,7 +153,7 @@ class CertificateController(Controller):
     async def certificate_pdf(self, principal: NamedDependency[Principal], ref: FromPath[str]) -> Response[bytes]:
         """The certificate as an A4 PDF (graduates: their own; organizers: any in scope)."""
         filename, content = await pdf.certificate_pdf(principal, ref)
-        return _download(filename, content, "application/pdf")
+        return download(content, filename, media_type="application/pdf")
 
     @post("/{ref:str}/revoke", status_code=200, guards=ORGANIZER)
     async def revoke(self, principal: NamedDependency[Principal], ref: FromPath[str],

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 
-from server.i18n import language
+from server.i18n import request_language
 from server.params import Limit, Offset, PathId
 from server.people import roster, services
 from server.people.schemas import (
@@ -90,10 +90,8 @@ class PeopleController(Controller):
     async def roster_template(self, principal: NamedDependency[Principal], request: Request) -> Response[bytes]:
         """The .xlsx roster template (姓名, 身份证号, 身份, 专业, 入学/毕业年份, 手机号); its instructions sheet
         in Chinese unless ``Accept-Language`` prefers English."""
-        lang = language(request.headers.get("accept-language"))
-        response = download(roster.template(lang), "roster-template.xlsx")
-        response.headers["Content-Language"] = lang
-        return response
+        lang = request_language(request.headers)
+        return download(roster.template(lang), "roster-template.xlsx", language=lang)
 
     @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT)
     async def import_roster(

@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
-from server.i18n import language
+from server.i18n import request_language
 from server.params import Limit, Offset, PathId
 from server.principal import Principal
 from server.registration import entries, excel, queries, review, templates
@@ -105,11 +105,9 @@ class EntryController(Controller):
                        request: Request) -> Response[bytes]:
         """The .xlsx entry template of an event (team name, competitors' and coaches' IDs and names); its
         instructions sheet in Chinese unless ``Accept-Language`` prefers English."""
-        lang = language(request.headers.get("accept-language"))
+        lang = request_language(request.headers)
         content, filename = await templates.template(event_id, lang)
-        response = download(content, filename)
-        response.headers["Content-Language"] = lang
-        return response
+        return download(content, filename, language=lang)
 
     @post("/import", status_code=201, request_max_body_size=UPLOAD_BODY_LIMIT)
     async def import_entries(
