@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Sequence
+from typing import Any, AsyncIterator, Sequence
 
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import TransactionType
@@ -134,16 +134,44 @@ async def lock_key(key: int) -> None:
         await engine().run_ddl(f"SELECT pg_advisory_xact_lock({int(key)})")
 
 
-# bound parameters of one statement: PostgreSQL's protocol allows 32,767, SQLite (3.32+) 32,766
-MAX_PARAMETERS = 32_000
+# Both engines bind at most 32,766 parameters per statement (SQLite ≥ 3.32, PostgreSQL's 32,767): one
+# INSERT of a draw's 30,000 seats is refused. A statement is built on the event loop (Piccolo compiles its
+# parameters in Python), so each is kept to a few thousand values and the loop serves other requests
+# between them.
+MAX_PARAMETERS = 6_000
 
 
 async def insert_rows(table: type[Table], rows: Sequence[Table]) -> None:
-    """Insert ``rows`` of ``table`` in as few multi-row INSERTs as the drivers' parameter limit allows (a
-    draw writes tens of thousands of seats; one statement of them all is refused by asyncpg)."""
+    """Insert ``rows`` (ORM objects) of ``table`` in multi-row INSERTs of at most ``MAX_PARAMETERS`` values."""
     per_statement = max(1, MAX_PARAMETERS // len(table._meta.columns))
     for start in range(0, len(rows), per_statement):
         await table.insert(*rows[start:start + per_statement])
+
+
+async def bulk_insert(table: type[Table], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                      returning: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Insert ``rows`` (tuples in ``columns`` order) without building an ORM object per row (which costs
+    more than the database work for a large import), and return the ``returning`` columns of the new rows.
+    Runs inside the caller's ``write_transaction()``; values go through the same driver adapters as ORM
+    queries, so rows read back identically; columns not named take their database defaults.
+
+    SQL does not promise that RETURNING follows the VALUES order, so callers that must pair new ids with
+    their input return a distinguishing column too and match on it."""
+    if not rows:
+        return []
+    names = ", ".join(f'"{c}"' for c in columns)
+    placeholder = "(" + ", ".join(["{}"] * len(columns)) + ")"
+    per_statement = max(1, MAX_PARAMETERS // len(columns))
+    out: list[dict[str, Any]] = []
+    back = ", ".join(f'"{c}"' for c in returning)
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        sql = (f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ' + ", ".join([placeholder] * len(chunk))
+               + (f" RETURNING {back}" if returning else ""))
+        result = await table.raw(sql, *[v for row in chunk for v in row])
+        if returning:
+            out.extend(result)
+    return out
 
 
 async def prepare_engine() -> None:

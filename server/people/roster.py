@@ -16,12 +16,11 @@ from typing import Any
 
 from server.audit.services import record
 from server.config import get_settings
-from server.db import write_transaction
+from server.db import bulk_insert, write_transaction
 from server.errors import Forbidden
 from server.i18n import EN, ZH
 from server.people import resident_id as rid
 from server.people import services
-from server.people.bulk import bulk_insert
 from server.people.schemas import ImportReport
 from server.people.tables import Person, SkillLevel
 from server.principal import Principal

@@ -18,9 +18,8 @@ import hashlib
 from typing import Any
 
 from server.audit.services import record
-from server.db import write_transaction
+from server.db import bulk_insert, write_transaction
 from server.people import resident_id as rid
-from server.people.bulk import bulk_insert
 from server.people.services import school_row, sees_full_id
 from server.people.tables import Person
 from server.principal import Principal
